@@ -1,0 +1,88 @@
+import type { Command } from 'commander';
+import { reconcileReportJson, type ReconcileReport } from '../service/index.js';
+import { CliError, commandLogger, configuredLiveKit, loadCliConfig } from './common.js';
+import type { Composition } from './composition.js';
+import { formatTable } from './table.js';
+
+/** Exit code when LiveKit could not be asked about at least one room. */
+export const EXIT_UNVERIFIED = 2;
+
+function iso(ms: number | null): string {
+  return ms === null ? '' : new Date(ms).toISOString();
+}
+
+export function formatReport(r: ReconcileReport): string {
+  const out: string[] = [];
+  const scope = r.room ? `room "${r.room}"` : 'all rooms';
+  out.push(
+    `${r.dryRun ? 'DRY RUN: nothing was changed. ' : ''}Reconcile pass over ${scope}: ${r.outcome}`,
+  );
+  out.push('');
+  if (r.actions.length > 0) {
+    out.push(
+      formatTable(
+        ['ROOM', 'IDENTITY', 'SID', 'ACTION', 'AT'],
+        r.actions.map((a) => [a.room, a.identity, a.sid, a.action, iso(a.atMs)]),
+      ),
+    );
+  } else {
+    out.push('No participants to confirm, open or close.');
+  }
+  if (r.unverified.length > 0) {
+    out.push('');
+    out.push('Could not verify (nothing was closed there):');
+    out.push(
+      formatTable(
+        ['ROOM', 'PROBLEM', 'REASON'],
+        r.unverified.map((u) => [u.room, u.kind, u.reason]),
+      ),
+    );
+  }
+  const s = r.summary;
+  out.push('');
+  out.push(
+    `confirmed ${s.confirmed}, opened ${s.opened}, reopened ${s.reopened}, closed ${s.closed}, unverified rooms ${s.unverified}` +
+      ` — ${r.roomsChecked} room(s), ${r.apiCalls} LiveKit call(s), ${r.durationMs} ms`,
+  );
+  return out.join('\n');
+}
+
+export function registerVerifyCommand(
+  program: Command,
+  c: Composition,
+  exit: { code: number },
+): void {
+  program
+    .command('verify-livekit')
+    .description(
+      "compare stored attendance with LiveKit's participant lists now (one reconcile pass)",
+    )
+    .option('--room <name>', 'only this room')
+    .option('--dry-run', 'show what would change, change nothing', false)
+    .option('--json', 'print the report as JSON', false)
+    .action(async (opts: { room?: string; dryRun: boolean; json: boolean }) => {
+      const config = loadCliConfig(process.env);
+      if (config.livekit.url === null) {
+        throw new CliError(
+          'LIVEKIT_URL is not set: set LIVEKIT_URL, LIVEKIT_API_KEY and LIVEKIT_API_SECRET to verify against LiveKit.',
+        );
+      }
+      const logger = commandLogger(config);
+      const rt = await c.createRuntime({ config, logger, livekit: configuredLiveKit(config, c) });
+      try {
+        const report = await rt.reconciler.runPass({
+          room: opts.room ?? null,
+          dryRun: opts.dryRun,
+          trigger: 'cli',
+        });
+        if (!report)
+          throw new CliError('another instance is running a reconcile pass; try again shortly');
+        console.log(
+          opts.json ? JSON.stringify(reconcileReportJson(report), null, 2) : formatReport(report),
+        );
+        if (report.unverified.length > 0) exit.code = EXIT_UNVERIFIED;
+      } finally {
+        await rt.close();
+      }
+    });
+}

@@ -1,0 +1,413 @@
+import { z } from 'zod';
+import { SECOND } from '../core/index.js';
+
+/**
+ * The environment schema. Keys are the variable names users set, values the parsed fields.
+ *
+ * Every value is trimmed first, and an empty or blank value counts as unset (so `PORT=` in a compose
+ * file means "use the default", not "port 0"). Defaults are the strings in {@link CONFIG_VARIABLES},
+ * parsed by the same rule as a user's value, so the documented default and the real one cannot drift.
+ */
+
+/** ParticipantInfo.Kind enum names (livekit-reference, Kind). */
+export const PARTICIPANT_KIND_NAMES = [
+  'STANDARD',
+  'INGRESS',
+  'EGRESS',
+  'SIP',
+  'AGENT',
+  'CONNECTOR',
+  'BRIDGE',
+] as const;
+
+/** pino's level names, plus `silent`. */
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+export const DEMO_MODES = ['auto', 'on', 'off'] as const;
+export type DemoMode = (typeof DEMO_MODES)[number];
+
+/** Largest delay Node's timers accept (2^31 - 1 ms); longer ones fire at once with a warning. */
+const MAX_TIMER_SECONDS = Math.floor(2_147_483_647 / SECOND);
+
+/** Variables whose values must never be echoed, not even in an error message. */
+export const SECRET_VARIABLES: ReadonlySet<string> = new Set(['LIVEKIT_API_SECRET', 'API_TOKEN']);
+
+/** One row of the options table: README, `--help` and the schema share it. */
+export interface ConfigVariable {
+  name: string;
+  /** The default as the user would write it; null when the variable has none. */
+  default: string | null;
+  description: string;
+}
+
+/**
+ * Every variable the service reads, in the order of the README table. The schema below is keyed by
+ * the same names; a test keeps the two in step.
+ */
+export const CONFIG_VARIABLES: readonly ConfigVariable[] = Object.freeze([
+  {
+    name: 'PORT',
+    default: '8080',
+    description: 'TCP port of the HTTP server, integer 0-65535; 0 picks a free port.',
+  },
+  {
+    name: 'HOST',
+    default: '0.0.0.0',
+    description: 'Address the HTTP server binds to, e.g. 127.0.0.1 or :: (no spaces).',
+  },
+  {
+    name: 'DATABASE_URL',
+    default: 'sqlite:./data/attendance.db',
+    description:
+      'sqlite:<path> (relative to the working directory, or :memory:) or postgres://user:pass@host:port/db (postgresql:// also accepted).',
+  },
+  {
+    name: 'LIVEKIT_URL',
+    default: null,
+    description:
+      'LiveKit server URL, http(s):// or ws(s)://; ws is used as http and wss as https for the API. Unset: no reconciliation (demo mode when DEMO=auto).',
+  },
+  {
+    name: 'LIVEKIT_API_URL',
+    default: null,
+    description: 'Alias of LIVEKIT_URL; when both are set they must name the same server.',
+  },
+  {
+    name: 'LIVEKIT_API_KEY',
+    default: null,
+    description:
+      'LiveKit API key; verifies webhooks and signs RoomService calls. Required with LIVEKIT_URL or LIVEKIT_API_SECRET.',
+  },
+  {
+    name: 'LIVEKIT_API_SECRET',
+    default: null,
+    description: 'LiveKit API secret; required with LIVEKIT_URL or LIVEKIT_API_KEY. Never logged.',
+  },
+  {
+    name: 'API_TOKEN',
+    default: null,
+    description:
+      'Bearer token for the read API, at least 16 characters. Unset: the read API needs no token. Never logged.',
+  },
+  {
+    name: 'RECONCILE_INTERVAL_SECONDS',
+    default: '120',
+    description: `Seconds between reconcile passes, integer 5-${MAX_TIMER_SECONDS}.`,
+  },
+  {
+    name: 'LIVEKIT_TIMEOUT_SECONDS',
+    default: '10',
+    description: 'Timeout of one RoomService request in seconds, integer 1-60.',
+  },
+  {
+    name: 'WEBHOOK_BODY_LIMIT_BYTES',
+    default: '1048576',
+    description:
+      'Largest webhook body accepted, in bytes (positive integer); larger bodies get 413.',
+  },
+  {
+    name: 'UNCOUNTED_KINDS',
+    default: 'EGRESS,INGRESS,AGENT,BRIDGE',
+    description: `Comma-separated participant kinds not counted as attendance, from ${PARTICIPANT_KIND_NAMES.join(', ')} (case-insensitive).`,
+  },
+  {
+    name: 'LOG_LEVEL',
+    default: 'info',
+    description: `Log level: ${LOG_LEVELS.join(', ')}.`,
+  },
+  {
+    name: 'DEMO',
+    default: 'auto',
+    description:
+      'auto, on or off. Demo mode runs the embedded LiveKit emulator and a simulated class; auto turns it on when LIVEKIT_URL is unset.',
+  },
+]);
+
+function defaultOf(name: string): string | undefined {
+  return CONFIG_VARIABLES.find((v) => v.name === name)?.default ?? undefined;
+}
+
+/** Trims; blank becomes undefined. Anything that is not a string is passed on for zod to reject. */
+function blankToUndefined(value: unknown): unknown {
+  if (typeof value !== 'string') return value;
+  const trimmed = value.trim();
+  return trimmed === '' ? undefined : trimmed;
+}
+
+/** A variable with a documented default: blank or unset takes the default, then `schema` parses it. */
+function withDefault<T extends z.ZodType<unknown, string>>(name: string, schema: T) {
+  const fallback = defaultOf(name);
+  if (fallback === undefined) throw new Error(`CONFIG_VARIABLES has no default for ${name}`);
+  return z.preprocess((v) => blankToUndefined(v) ?? fallback, schema);
+}
+
+/** A variable without a default: blank or unset is `undefined`. */
+function optional<T extends z.ZodType<unknown, string>>(schema: T) {
+  return z.preprocess(blankToUndefined, schema.optional());
+}
+
+/** Decimal integer in [min, max]; rejects `1e3`, `0x10`, `8080abc` and fractions. */
+function integer(min: number, max: number) {
+  const rule =
+    max === Number.MAX_SAFE_INTEGER
+      ? `must be an integer of at least ${min}`
+      : `must be an integer from ${min} to ${max}`;
+  return z.string().transform((s, ctx) => {
+    const n = /^[+-]?\d+$/.test(s) ? Number(s) : Number.NaN;
+    if (!Number.isSafeInteger(n) || n < min || n > max) {
+      ctx.addIssue({ code: 'custom', message: rule });
+      return z.NEVER;
+    }
+    return n;
+  });
+}
+
+function oneOf<const T extends readonly string[]>(values: T, normalise: (s: string) => string) {
+  const rule = `must be one of ${values.join(', ')}`;
+  return z.string().transform((s, ctx): T[number] => {
+    const v = normalise(s);
+    if (!values.includes(v)) {
+      ctx.addIssue({ code: 'custom', message: rule });
+      return z.NEVER;
+    }
+    return v;
+  });
+}
+
+const DATABASE_URL_PREFIXES = ['sqlite:', 'postgres://', 'postgresql://'] as const;
+
+const databaseUrl = z.string().superRefine((url, ctx) => {
+  const prefix = DATABASE_URL_PREFIXES.find((p) => url.startsWith(p));
+  if (prefix === undefined) {
+    ctx.addIssue({
+      code: 'custom',
+      message: 'must start with sqlite:, postgres:// or postgresql://',
+    });
+  } else if (url.length === prefix.length) {
+    ctx.addIssue({
+      code: 'custom',
+      message:
+        prefix === 'sqlite:'
+          ? 'must name a file after sqlite: (or :memory:)'
+          : `must name a host after ${prefix}`,
+    });
+  }
+});
+
+/**
+ * `url` with its password replaced by `mask`, for logs and error messages. Handles the userinfo of
+ * `postgres://user:pass@host/db` (splitting at the last `@`, so an unencoded `@` or `/` in the
+ * password stays hidden; a path containing `@` is over-masked, which is the safe side) and libpq's
+ * `?password=` parameter. SQLite URLs carry no password and come back unchanged.
+ */
+export function maskDatabasePassword(url: string, mask: string): string {
+  if (url.startsWith('sqlite:')) return url;
+  const schemeEnd = url.indexOf('://');
+  const start = schemeEnd === -1 ? 0 : schemeEnd + 3;
+  let out = url;
+  const at = url.lastIndexOf('@');
+  if (at > start) {
+    const colon = url.indexOf(':', start);
+    if (colon !== -1 && colon < at) out = `${url.slice(0, colon + 1)}${mask}${url.slice(at)}`;
+  }
+  return out.replace(/([?&]password=)[^&#]*/gi, `$1${mask}`);
+}
+
+/**
+ * The RoomService base URL. LiveKit documents one URL for clients (`wss://`) and the server SDK
+ * rewrites `ws` to `http`; doing it here means logs and errors show the URL actually called.
+ */
+export function normaliseLivekitUrl(raw: string): string | null {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    return null;
+  }
+  const protocol = { 'http:': 'http:', 'https:': 'https:', 'ws:': 'http:', 'wss:': 'https:' }[
+    url.protocol
+  ];
+  // Credentials in the URL would be sent to every hop and logged with it; they belong in the key/secret.
+  if (protocol === undefined || url.hostname === '' || url.username !== '' || url.password !== '') {
+    return null;
+  }
+  if (url.search !== '' || url.hash !== '') return null;
+  const path = url.pathname.replace(/\/+$/, '');
+  return `${protocol}//${url.host}${path}`;
+}
+
+const livekitUrl = z.string().transform((s, ctx) => {
+  const url = normaliseLivekitUrl(s);
+  if (url === null) {
+    ctx.addIssue({
+      code: 'custom',
+      message: 'must be an http://, https://, ws:// or wss:// URL with a host and no credentials',
+    });
+    return z.NEVER;
+  }
+  return url;
+});
+
+const uncountedKinds = z.string().transform((s, ctx) => {
+  const names = s
+    .split(',')
+    .map((k) => k.trim().toUpperCase())
+    .filter((k) => k !== '');
+  const unknown = names.filter((k) => !(PARTICIPANT_KIND_NAMES as readonly string[]).includes(k));
+  if (names.length === 0 || unknown.length > 0) {
+    ctx.addIssue({
+      code: 'custom',
+      message: `must be a comma-separated list of ${PARTICIPANT_KIND_NAMES.join(', ')}`,
+    });
+    return z.NEVER;
+  }
+  return [...new Set(names)];
+});
+
+/**
+ * Rules across variables. They read the half-parsed object defensively (a field that failed still
+ * holds its input or zod's NEVER marker) so they run, and report, even when a field rule failed:
+ * the user sees every problem in one go.
+ */
+function checkLivekitGroup(env: Record<string, unknown>, ctx: z.RefinementCtx): void {
+  const isSet = (name: string): boolean => env[name] !== undefined;
+  const url = env['LIVEKIT_URL'];
+  const alias = env['LIVEKIT_API_URL'];
+  if (typeof url === 'string' && typeof alias === 'string' && url !== alias) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['LIVEKIT_API_URL'],
+      message: 'must match LIVEKIT_URL when both are set (it is an alias)',
+    });
+  }
+  const urlSet = isSet('LIVEKIT_URL') || isSet('LIVEKIT_API_URL');
+  const require = (missing: string, other: string): void => {
+    if (isSet(missing)) return;
+    const because = [urlSet ? 'LIVEKIT_URL' : null, isSet(other) ? other : null].filter(
+      (n) => n !== null,
+    );
+    if (because.length === 0) return;
+    ctx.addIssue({
+      code: 'custom',
+      path: [missing],
+      message: `is required when ${because.join(' or ')} is set`,
+    });
+  };
+  require('LIVEKIT_API_KEY', 'LIVEKIT_API_SECRET');
+  require('LIVEKIT_API_SECRET', 'LIVEKIT_API_KEY');
+}
+
+export const envSchema = z
+  .object({
+    PORT: withDefault('PORT', integer(0, 65_535)),
+    HOST: withDefault(
+      'HOST',
+      z.string().regex(/^\S+$/, { message: 'must be a host name or address without spaces' }),
+    ),
+    DATABASE_URL: withDefault('DATABASE_URL', databaseUrl),
+    LIVEKIT_URL: optional(livekitUrl),
+    LIVEKIT_API_URL: optional(livekitUrl),
+    LIVEKIT_API_KEY: optional(z.string()),
+    LIVEKIT_API_SECRET: optional(z.string()),
+    API_TOKEN: optional(z.string().min(16, { message: 'must be at least 16 characters' })),
+    RECONCILE_INTERVAL_SECONDS: withDefault(
+      'RECONCILE_INTERVAL_SECONDS',
+      integer(5, MAX_TIMER_SECONDS),
+    ),
+    LIVEKIT_TIMEOUT_SECONDS: withDefault('LIVEKIT_TIMEOUT_SECONDS', integer(1, 60)),
+    WEBHOOK_BODY_LIMIT_BYTES: withDefault(
+      'WEBHOOK_BODY_LIMIT_BYTES',
+      integer(1, Number.MAX_SAFE_INTEGER),
+    ),
+    UNCOUNTED_KINDS: withDefault('UNCOUNTED_KINDS', uncountedKinds),
+    LOG_LEVEL: withDefault(
+      'LOG_LEVEL',
+      oneOf(LOG_LEVELS, (s) => s.toLowerCase()),
+    ),
+    DEMO: withDefault(
+      'DEMO',
+      oneOf(DEMO_MODES, (s) => s.toLowerCase()),
+    ),
+  })
+  .check(
+    z.superRefine((env, ctx) => checkLivekitGroup(env, ctx), {
+      // Run even when a field failed, so cross-variable problems are listed with the rest.
+      when: () => true,
+    }),
+  )
+  .transform((env) => ({
+    port: env.PORT,
+    host: env.HOST,
+    databaseUrl: env.DATABASE_URL,
+    livekit: {
+      url: env.LIVEKIT_URL ?? env.LIVEKIT_API_URL ?? null,
+      apiKey: env.LIVEKIT_API_KEY ?? null,
+      apiSecret: env.LIVEKIT_API_SECRET ?? null,
+      timeoutMs: env.LIVEKIT_TIMEOUT_SECONDS * SECOND,
+    },
+    apiToken: env.API_TOKEN ?? null,
+    reconcileIntervalMs: env.RECONCILE_INTERVAL_SECONDS * SECOND,
+    webhookBodyLimitBytes: env.WEBHOOK_BODY_LIMIT_BYTES,
+    uncountedKinds: env.UNCOUNTED_KINDS,
+    logLevel: env.LOG_LEVEL,
+    demo: env.DEMO,
+  }));
+
+/**
+ * The service's settings, parsed from the environment by `loadConfig` and deep-frozen. Durations are
+ * milliseconds here (the environment speaks seconds).
+ */
+export interface Config {
+  /** HTTP port. Env `PORT`, default 8080; 0 lets the OS pick (tests). */
+  readonly port: number;
+  /** Bind address. Env `HOST`, default `0.0.0.0` (all IPv4 interfaces). */
+  readonly host: string;
+  /**
+   * `sqlite:<path>` or `postgres://` / `postgresql://` URL. Env `DATABASE_URL`, default
+   * `sqlite:./data/attendance.db`. May hold a password: log it only through `redactDatabaseUrl`.
+   */
+  readonly databaseUrl: string;
+  readonly livekit: {
+    /**
+     * RoomService base URL, always `http(s)://` without a trailing slash (`ws`→`http`, `wss`→`https`).
+     * Env `LIVEKIT_URL` or its alias `LIVEKIT_API_URL`; null when neither is set (no reconciliation).
+     */
+    readonly url: string | null;
+    /** Env `LIVEKIT_API_KEY`; null when unset. Set whenever `url` is set. */
+    readonly apiKey: string | null;
+    /** Env `LIVEKIT_API_SECRET`; null when unset. Set exactly when `apiKey` is. Secret. */
+    readonly apiSecret: string | null;
+    /** RoomService request timeout in ms. Env `LIVEKIT_TIMEOUT_SECONDS` (1-60), default 10 s. */
+    readonly timeoutMs: number;
+  };
+  /** Bearer token for the read API (16+ characters); null = no auth. Env `API_TOKEN`. Secret. */
+  readonly apiToken: string | null;
+  /** Time between reconcile passes in ms. Env `RECONCILE_INTERVAL_SECONDS` (≥ 5), default 120 s. */
+  readonly reconcileIntervalMs: number;
+  /** Largest webhook body in bytes. Env `WEBHOOK_BODY_LIMIT_BYTES`, default 1048576 (1 MiB). */
+  readonly webhookBodyLimitBytes: number;
+  /**
+   * Participant kind names (upper case, no duplicates) not counted as attendance. Env
+   * `UNCOUNTED_KINDS`, default EGRESS, INGRESS, AGENT, BRIDGE. Never empty.
+   */
+  readonly uncountedKinds: readonly string[];
+  /** pino level. Env `LOG_LEVEL` (case-insensitive), default `info`. */
+  readonly logLevel: LogLevel;
+  /**
+   * Env `DEMO`, default `auto`: `auto` runs the embedded emulator and a simulated class when
+   * `livekit.url` is null; `on` and `off` force it. The composition root decides what that starts.
+   */
+  readonly demo: DemoMode;
+}
+
+// Keeps the hand-written, documented interface and the schema's output identical.
+type SchemaOutput = z.output<typeof envSchema>;
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+type DeepMutable<T> = T extends readonly (infer U)[]
+  ? DeepMutable<U>[]
+  : T extends object
+    ? { -readonly [K in keyof T]: DeepMutable<T[K]> }
+    : T;
+const schemaMatchesConfig: Same<SchemaOutput, DeepMutable<Config>> = true;
+void schemaMatchesConfig;

@@ -1,0 +1,14 @@
+export {
+  CONFIG_VARIABLES,
+  DEMO_MODES,
+  LOG_LEVELS,
+  PARTICIPANT_KIND_NAMES,
+  SECRET_VARIABLES,
+  maskDatabasePassword,
+  normaliseLivekitUrl,
+  type Config,
+  type ConfigVariable,
+  type DemoMode,
+  type LogLevel,
+} from './config-schema.js';
+export { ConfigError, loadConfig, type ConfigProblem } from './load-config.js';

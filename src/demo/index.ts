@@ -1,0 +1,1 @@
+export { DEMO_ROOM, startSimulatedClass, type SimulatedClass } from './simulated-class.js';

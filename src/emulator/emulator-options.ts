@@ -1,0 +1,68 @@
+import type { Clock } from './clock.js';
+import type { ParticipantKindName, ParticipantStateName } from './enums.js';
+import type { EmulatorLogger } from './logger.js';
+
+export const SECOND = 1_000;
+/** LiveKit room defaults (`pkg/config/config.go`). */
+export const DEFAULT_EMPTY_TIMEOUT_SECONDS = 300;
+export const DEFAULT_DEPARTURE_TIMEOUT_SECONDS = 20;
+/** ICE disconnected (10 s) + failed (5 s), then a 5 s disconnect timer: left arrives ~15-20 s later. */
+export const DEFAULT_ABRUPT_DISCONNECT_DELAY_MS = 15 * SECOND;
+
+export interface EmulatorOptions {
+  /** Default `devkey`, like `livekit-server --dev`. */
+  apiKey?: string;
+  /** Default `secret`. */
+  apiSecret?: string;
+  /** Default: the wall clock. */
+  clock?: Clock;
+  webhookUrls?: readonly string[];
+  /** Seeds sids, event ids and fault dice for reproducible runs; default: crypto randomness. */
+  seed?: number;
+  /** Scales webhook retry backoff (1, 2, 4, 8 s); default 1. */
+  retryScale?: number;
+  /** Webhook bodies with `", "` separators, to exercise raw-body hashing; default false. */
+  spaceAfterComma?: boolean;
+  /** ListParticipants on a missing room: OSS answers `{"participants":[]}` (default), Cloud 404 `not_found`. */
+  missingRoomListParticipants?: 'empty' | 'not_found';
+  logger?: EmulatorLogger;
+}
+
+export interface RoomOptions {
+  emptyTimeout?: number;
+  departureTimeout?: number;
+  maxParticipants?: number;
+  metadata?: string;
+  /** Send no webhooks for this call. */
+  silent?: boolean;
+}
+
+export interface ConnectOptions {
+  identity: string;
+  name?: string;
+  kind?: ParticipantKindName;
+  metadata?: string;
+  attributes?: Record<string, string>;
+  /** State to stop in; default `ACTIVE` (which sends `participant_joined`). */
+  state?: 'JOINING' | 'JOINED' | 'ACTIVE';
+  silent?: boolean;
+}
+
+export interface ConnectResult {
+  sid: string;
+  identity: string;
+  roomSid: string;
+  /** Connect time, also `joined_at_ms`; in LiveKit this is session creation, not ACTIVE. */
+  joinedAtMs: number;
+  state: ParticipantStateName;
+}
+
+export interface GeneratedEvent {
+  id: string;
+  event: string;
+  room: string;
+  participantSid?: string;
+  identity?: string;
+  /** The exact webhook body. */
+  body: string;
+}

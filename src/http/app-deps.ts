@@ -1,0 +1,22 @@
+import type { Logger } from 'pino';
+import type {
+  AttendanceQuery,
+  Reconciler,
+  RoomVerifier,
+  WebhookIngestor,
+} from '../service/index.js';
+
+/** What the HTTP layer needs; `main.ts` builds it, tests build it with real parts. */
+export interface AppDeps {
+  logger: Logger;
+  ingestor: WebhookIngestor;
+  query: AttendanceQuery;
+  reconciler: Reconciler;
+  roomVerifier: RoomVerifier;
+  apiToken: string;
+  webhookBodyLimitBytes: number;
+  /** Prometheus text for GET /metrics. */
+  renderMetrics?: () => Promise<{ contentType: string; body: string }>;
+  /** Version shown by /healthz. */
+  version: string;
+}

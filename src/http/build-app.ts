@@ -1,0 +1,124 @@
+import swagger from '@fastify/swagger';
+import Fastify, {
+  LogController,
+  type FastifyBaseLogger,
+  type FastifyError,
+  type FastifyInstance,
+} from 'fastify';
+import type { AppDeps } from './app-deps.js';
+import { createBearerCheck } from './bearer-auth.js';
+import { HTTP_ERRORS, HttpError, type HttpErrorCode } from './error-registry.js';
+import { attendanceRoutes } from './routes/attendance-routes.js';
+import { reconcileRoutes } from './routes/reconcile-route.js';
+import { webhookRoutes } from './routes/webhook-route.js';
+
+/** Body limit for the JSON API (the webhook route has its own, configurable one). */
+const API_BODY_LIMIT = 64 * 1024;
+
+/** Maps Fastify's own client errors to our codes; anything else unexpected is a 500. */
+function codeForFastifyError(err: FastifyError): HttpErrorCode | null {
+  if (err.validation) return 'invalid_request';
+  const byStatus: Record<number, HttpErrorCode> = {
+    400: 'invalid_request',
+    404: 'not_found',
+    413: 'payload_too_large',
+    415: 'unsupported_media_type',
+  };
+  return err.statusCode !== undefined ? (byStatus[err.statusCode] ?? null) : null;
+}
+
+/**
+ * The HTTP application: webhooks, the attendance API (bearer token), health and OpenAPI. Built from
+ * its dependencies so tests use `inject()` or a real socket with real parts.
+ */
+export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
+  const app = Fastify({
+    // pino's Logger is a FastifyBaseLogger; the cast keeps the instance type FastifyInstance's default.
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion
+    loggerInstance: deps.logger as FastifyBaseLogger,
+    // Per-request lines would dominate the log at webhook rates; see the debug onResponse hook.
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: API_BODY_LIMIT,
+    // Room names and identities may be long and contain encoded slashes and unicode.
+    routerOptions: { maxParamLength: 2048 },
+    ajv: { customOptions: { coerceTypes: true, removeAdditional: false, allErrors: false } },
+    return503OnClosing: true,
+  });
+
+  const checkToken = createBearerCheck(deps.apiToken);
+  app.addHook('onRequest', async (req) => {
+    const path = req.url;
+    if (path.startsWith('/api/') || path === '/metrics') {
+      if (!checkToken(req.headers.authorization)) {
+        throw new HttpError('unauthorized', 'send Authorization: Bearer <API_TOKEN>');
+      }
+    }
+  });
+  app.addHook('onResponse', async (req, reply) => {
+    if (deps.logger.isLevelEnabled('debug')) {
+      req.log.debug(
+        {
+          method: req.method,
+          url: req.routeOptions.url,
+          status: reply.statusCode,
+          ms: Math.round(reply.elapsedTime),
+        },
+        'request completed',
+      );
+    }
+  });
+
+  app.setErrorHandler((err: FastifyError | HttpError, req, reply) => {
+    if (err instanceof HttpError) {
+      return reply.status(err.status).send({ error: err.code, message: err.message });
+    }
+    const code = codeForFastifyError(err);
+    if (code) {
+      const message =
+        code === 'invalid_request' || code === 'unsupported_media_type'
+          ? err.message
+          : HTTP_ERRORS[code].message;
+      return reply.status(HTTP_ERRORS[code].status).send({ error: code, message });
+    }
+    req.log.error({ err }, 'unexpected error');
+    return reply
+      .status(500)
+      .send({ error: 'internal_error', message: HTTP_ERRORS.internal_error.message });
+  });
+  app.setNotFoundHandler((req, reply) => {
+    reply
+      .status(404)
+      .send({ error: 'not_found', message: `no route ${req.method} ${req.url.split('?')[0]}` });
+  });
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.0.3',
+      info: {
+        title: 'livekit-attendance',
+        version: deps.version,
+        description:
+          'Who attended a LiveKit meeting, and for how long: verified webhooks reconciled with RoomService.',
+      },
+      components: { securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer' } } },
+    },
+  });
+
+  app.get('/healthz', { schema: { hide: true } }, async () => ({
+    status: 'ok',
+    version: deps.version,
+  }));
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  if (deps.renderMetrics) {
+    const render = deps.renderMetrics;
+    app.get('/metrics', { schema: { hide: true } }, async (_req, reply) => {
+      const m = await render();
+      return reply.type(m.contentType).send(m.body);
+    });
+  }
+
+  await app.register(async (scope) => webhookRoutes(scope, deps));
+  await app.register(async (scope) => attendanceRoutes(scope, deps));
+  await app.register(async (scope) => reconcileRoutes(scope, deps));
+  return app;
+}

@@ -1,0 +1,243 @@
+import type { FastifyInstance } from 'fastify';
+import type { CycleView, IdentityStatus, RoomAttendanceRow } from '../../core/index.js';
+import type { AppDeps } from '../app-deps.js';
+import { errorBodySchema } from '../error-registry.js';
+import { csvLine, isoOrNull } from '../format.js';
+
+const nullableTime = { type: ['string', 'null'], format: 'date-time' } as const;
+const SOURCES = ['webhook', 'reconciler', 'room_finished', 'manual'];
+
+const roomParam = {
+  type: 'string',
+  minLength: 1,
+  maxLength: 512,
+  description: 'LiveKit room name (URL-encoded)',
+} as const;
+const identityParam = {
+  type: 'string',
+  minLength: 1,
+  maxLength: 512,
+  description: 'Participant identity (URL-encoded)',
+} as const;
+
+const cycleSchema = {
+  type: 'object',
+  required: ['sid', 'kind', 'joinedAt', 'leftAt', 'durationMs', 'counted', 'openedBy', 'closedBy'],
+  properties: {
+    sid: { type: 'string' },
+    kind: { type: 'string', description: 'ParticipantInfo kind (STANDARD, SIP, AGENT, EGRESS, …)' },
+    joinedAt: nullableTime,
+    leftAt: nullableTime,
+    durationMs: {
+      type: 'integer',
+      description: 'Counted time of this cycle; 0 for aborted joins and uncounted kinds',
+    },
+    counted: { type: 'boolean' },
+    openedBy: { type: 'string', enum: SOURCES },
+    closedBy: { type: ['string', 'null'], enum: [...SOURCES, null] },
+  },
+} as const;
+
+const statusSchema = {
+  type: 'object',
+  required: [
+    'room',
+    'identity',
+    'name',
+    'inMeeting',
+    'attendedMs',
+    'firstJoinedAt',
+    'lastLeftAt',
+    'lastVerifiedAt',
+    'cycles',
+  ],
+  properties: {
+    room: { type: 'string' },
+    identity: { type: 'string' },
+    name: { type: ['string', 'null'] },
+    inMeeting: { type: 'boolean' },
+    attendedMs: { type: 'integer' },
+    firstJoinedAt: nullableTime,
+    lastLeftAt: nullableTime,
+    lastVerifiedAt: {
+      ...nullableTime,
+      description: "When a reconcile pass last obtained this room's participant list",
+    },
+    cycles: { type: 'array', items: cycleSchema },
+  },
+} as const;
+
+const rowSchema = {
+  type: 'object',
+  required: [
+    'identity',
+    'name',
+    'attendedMs',
+    'inMeeting',
+    'firstJoinedAt',
+    'lastLeftAt',
+    'cycleCount',
+  ],
+  properties: {
+    identity: { type: 'string' },
+    name: { type: ['string', 'null'] },
+    attendedMs: { type: 'integer' },
+    inMeeting: { type: 'boolean' },
+    firstJoinedAt: nullableTime,
+    lastLeftAt: nullableTime,
+    cycleCount: { type: 'integer' },
+  },
+} as const;
+
+export const CSV_COLUMNS = [
+  'identity',
+  'name',
+  'attendedMs',
+  'inMeeting',
+  'firstJoinedAt',
+  'lastLeftAt',
+  'cycleCount',
+];
+
+function cycleJson(c: CycleView) {
+  return {
+    sid: c.sid,
+    kind: c.kind,
+    joinedAt: isoOrNull(c.joinedAtMs),
+    leftAt: isoOrNull(c.leftAtMs),
+    durationMs: c.durationMs,
+    counted: c.counted,
+    openedBy: c.openedBy,
+    closedBy: c.closedBy,
+  };
+}
+
+export function statusJson(s: IdentityStatus) {
+  return {
+    room: s.room,
+    identity: s.identity,
+    name: s.name,
+    inMeeting: s.inMeeting,
+    attendedMs: s.attendedMs,
+    firstJoinedAt: isoOrNull(s.firstJoinedAtMs),
+    lastLeftAt: isoOrNull(s.lastLeftAtMs),
+    lastVerifiedAt: isoOrNull(s.lastVerifiedAtMs),
+    cycles: s.cycles.map(cycleJson),
+  };
+}
+
+function rowJson(r: RoomAttendanceRow) {
+  return {
+    identity: r.identity,
+    name: r.name,
+    attendedMs: r.attendedMs,
+    inMeeting: r.inMeeting,
+    firstJoinedAt: isoOrNull(r.firstJoinedAtMs),
+    lastLeftAt: isoOrNull(r.lastLeftAtMs),
+    cycleCount: r.cycleCount,
+  };
+}
+
+export async function attendanceRoutes(app: FastifyInstance, deps: AppDeps): Promise<void> {
+  app.get<{ Params: { room: string; identity: string }; Querystring: { verify?: boolean } }>(
+    '/api/v1/rooms/:room/participants/:identity',
+    {
+      schema: {
+        summary: 'Attendance status of one participant identity in one room',
+        tags: ['attendance'],
+        security: [{ bearerAuth: [] }],
+        params: {
+          type: 'object',
+          required: ['room', 'identity'],
+          properties: { room: roomParam, identity: identityParam },
+        },
+        querystring: {
+          type: 'object',
+          additionalProperties: false,
+          properties: {
+            verify: {
+              type: 'boolean',
+              default: false,
+              description:
+                'Check the room live with LiveKit first (one shared call per room, reused for up to 10 s)',
+            },
+          },
+        },
+        response: { 200: statusSchema, 400: errorBodySchema, 401: errorBodySchema },
+      },
+    },
+    async (req) => {
+      const { room, identity } = req.params;
+      if (req.query.verify) await deps.roomVerifier.verify(room);
+      return statusJson(await deps.query.identityStatus(room, identity));
+    },
+  );
+
+  app.get<{ Params: { room: string }; Querystring: { format?: 'json' | 'csv' } }>(
+    '/api/v1/rooms/:room/attendance',
+    {
+      schema: {
+        summary: 'Attendance of every identity seen in a room',
+        description:
+          'JSON by default; CSV with `?format=csv` or `Accept: text/csv` (columns: ' +
+          CSV_COLUMNS.join(', ') +
+          ').',
+        tags: ['attendance'],
+        security: [{ bearerAuth: [] }],
+        params: { type: 'object', required: ['room'], properties: { room: roomParam } },
+        querystring: {
+          type: 'object',
+          additionalProperties: false,
+          properties: { format: { type: 'string', enum: ['json', 'csv'] } },
+        },
+        response: {
+          200: {
+            type: 'object',
+            required: ['room', 'generatedAt', 'participants'],
+            properties: {
+              room: { type: 'string' },
+              generatedAt: { type: 'string', format: 'date-time' },
+              participants: { type: 'array', items: rowSchema },
+            },
+          },
+          400: errorBodySchema,
+          401: errorBodySchema,
+        },
+      },
+    },
+    async (req, reply) => {
+      const rows = await deps.query.roomAttendance(req.params.room);
+      const wantsCsv =
+        req.query.format === 'csv' ||
+        (req.query.format === undefined && /\btext\/csv\b/.test(req.headers.accept ?? ''));
+      if (wantsCsv) {
+        const body =
+          csvLine(CSV_COLUMNS) +
+          rows
+            .map((r) => {
+              const j = rowJson(r);
+              return csvLine([
+                j.identity,
+                j.name,
+                j.attendedMs,
+                j.inMeeting,
+                j.firstJoinedAt,
+                j.lastLeftAt,
+                j.cycleCount,
+              ]);
+            })
+            .join('');
+        const file = `attendance-${req.params.room.replace(/[^A-Za-z0-9._-]+/g, '_')}.csv`;
+        return reply
+          .type('text/csv; charset=utf-8')
+          .header('content-disposition', `attachment; filename="${file}"`)
+          .send(body);
+      }
+      return {
+        room: req.params.room,
+        generatedAt: new Date().toISOString(),
+        participants: rows.map(rowJson),
+      };
+    },
+  );
+}

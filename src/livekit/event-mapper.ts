@@ -1,0 +1,97 @@
+import { ParticipantInfo_Kind, ParticipantInfo_State } from '@livekit/protocol';
+import { WebhookEvent, type ParticipantInfo, type Room } from 'livekit-server-sdk';
+import type { JsonValue } from '@bufbuild/protobuf';
+import type {
+  ListedParticipant,
+  ListedState,
+  LiveKitEvent,
+  ParticipantSnapshot,
+} from '../core/index.js';
+
+/** Enum number → name; unknown numbers (newer servers) keep a readable form. */
+export function kindName(kind: number): string {
+  return ParticipantInfo_Kind[kind] ?? `KIND_${kind}`;
+}
+
+function stateName(state: number): ListedState {
+  const name = ParticipantInfo_State[state];
+  return name === 'JOINING' || name === 'JOINED' || name === 'ACTIVE' || name === 'DISCONNECTED'
+    ? name
+    : 'JOINING';
+}
+
+/** LiveKit's join time: `joinedAtMs`, else `joinedAt` × 1000 (attendance-model "Where times come from"). */
+function joinedAtOf(p: ParticipantInfo): number | null {
+  const ms = Number(p.joinedAtMs);
+  if (ms > 0) return ms;
+  const s = Number(p.joinedAt);
+  return s > 0 ? s * 1000 : null;
+}
+
+/**
+ * A participant from a webhook. Track events carry only `{sid, identity}` (livekit-reference 1.4), so
+ * name, kind and join time are unknown there rather than empty.
+ */
+export function toParticipantSnapshot(p: ParticipantInfo, reduced: boolean): ParticipantSnapshot {
+  if (reduced) {
+    return {
+      sid: p.sid,
+      identity: p.identity,
+      name: null,
+      kind: null,
+      joinedAtMs: null,
+      version: null,
+    };
+  }
+  return {
+    sid: p.sid,
+    identity: p.identity,
+    name: p.name,
+    kind: kindName(p.kind),
+    joinedAtMs: joinedAtOf(p),
+    version: p.version,
+  };
+}
+
+export function toListedParticipant(p: ParticipantInfo): ListedParticipant {
+  return { ...toParticipantSnapshot(p, false), state: stateName(p.state) };
+}
+
+function roomRef(room: Room | undefined): { name: string; sid: string | null } | null {
+  if (!room || room.name === '') return null;
+  return { name: room.name, sid: room.sid === '' ? null : room.sid };
+}
+
+/**
+ * The attendance-relevant content of a verified webhook. `createdAt` is LiveKit's (seconds); only
+ * when a signed event lacks it does the receiving time stand in.
+ */
+export function toLiveKitEvent(
+  ev: WebhookEvent,
+  fallback: { id: string; receivedAtMs: number },
+): LiveKitEvent {
+  const createdAtS = Number(ev.createdAt);
+  const reduced = !ev.event.startsWith('participant_');
+  return {
+    id: ev.id !== '' ? ev.id : fallback.id,
+    type: ev.event,
+    createdAtMs: createdAtS > 0 ? createdAtS * 1000 : fallback.receivedAtMs,
+    room: roomRef(ev.room),
+    participant:
+      ev.participant && ev.participant.sid !== ''
+        ? toParticipantSnapshot(ev.participant, reduced)
+        : null,
+  };
+}
+
+/**
+ * Parses a body that was verified when it arrived (the inbox keeps exact raw bodies), for replays.
+ * Throws on a body that is not a WebhookEvent.
+ */
+export function parseStoredWebhook(
+  rawBody: string,
+  fallback: { id: string; receivedAtMs: number },
+): LiveKitEvent {
+  const ev = WebhookEvent.fromJson(JSON.parse(rawBody) as JsonValue, { ignoreUnknownFields: true });
+  return toLiveKitEvent(ev, fallback);
+}

@@ -1,0 +1,176 @@
+import { readFileSync, realpathSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import type { Logger } from 'pino';
+import type { FastifyInstance } from 'fastify';
+import type { Config } from './config/index.js';
+import { DEFAULT_UNCOUNTED_KINDS, systemClock, type Clock } from './core/index.js';
+import { buildApp } from './http/index.js';
+import {
+  createRoomServiceGateway,
+  createWebhookVerifier,
+  type RoomServiceGateway,
+} from './livekit/index.js';
+import {
+  AttendanceQuery,
+  InboxProcessor,
+  ReconcileScheduler,
+  Reconciler,
+  RoomVerifier,
+  ServiceEvents,
+  StoreWriter,
+  WebhookIngestor,
+  wireTelemetry,
+  type LiveKitTarget,
+  type Runtime,
+} from './service/index.js';
+import { openStore } from './store/index.js';
+import { createMetrics } from './telemetry/index.js';
+
+/** `livekit-server --dev`'s key pair: what webhooks are verified with when no LiveKit is configured. */
+export const DEV_API_KEY = 'devkey';
+export const DEV_API_SECRET = 'secret';
+
+export const VERSION: string = (() => {
+  try {
+    const pkg = fileURLToPath(new URL('../package.json', import.meta.url));
+    return (JSON.parse(readFileSync(pkg, 'utf8')) as { version: string }).version;
+  } catch {
+    return '0.0.0';
+  }
+})();
+
+/** A gateway that answers every call with "not configured": a pass then closes nothing. */
+function unconfiguredGateway(): RoomServiceGateway {
+  const error = {
+    kind: 'misconfigured' as const,
+    status: null,
+    code: null,
+    message: 'LIVEKIT_URL is not set; cannot ask LiveKit who is in the room',
+  };
+  return {
+    listRooms: () => Promise.resolve({ ok: false, error }),
+    listParticipants: () => Promise.resolve({ ok: false, error }),
+  };
+}
+
+/** The composition root: builds and wires every part from the configuration. */
+export async function createRuntime(opts: {
+  config: Config;
+  logger: Logger;
+  livekit: LiveKitTarget;
+  clock?: Clock;
+  migrate?: boolean;
+}): Promise<Runtime> {
+  const { config, logger, livekit } = opts;
+  const clock = opts.clock ?? systemClock;
+  const store = await openStore(config.databaseUrl, { logger: logger.child({ area: 'store' }) });
+  try {
+    if (opts.migrate ?? true) {
+      const { applied } = await store.migrate();
+      if (applied.length > 0) logger.info({ applied }, 'database migrated');
+    }
+  } catch (e) {
+    await store.close();
+    throw e;
+  }
+  const events = new ServiceEvents();
+  const metrics = createMetrics();
+  wireTelemetry(events, logger, metrics);
+  const writer = new StoreWriter(store);
+  const verifier = createWebhookVerifier({ apiKey: livekit.apiKey, apiSecret: livekit.apiSecret });
+  const ingestor = new WebhookIngestor({
+    verifier,
+    writer,
+    clock,
+    logger: logger.child({ area: 'ingest' }),
+    events,
+  });
+  const inbox = new InboxProcessor({
+    writer,
+    logger: logger.child({ area: 'inbox' }),
+    events,
+    now: () => clock.now(),
+  });
+  const policy = {
+    uncountedKinds: new Set<string>(
+      config.uncountedKinds.length > 0 ? config.uncountedKinds : DEFAULT_UNCOUNTED_KINDS,
+    ),
+  };
+  const query = new AttendanceQuery({ store, clock, policy });
+  const gateway = livekit.url
+    ? createRoomServiceGateway({
+        url: livekit.url,
+        apiKey: livekit.apiKey,
+        apiSecret: livekit.apiSecret,
+        timeoutMs: livekit.timeoutMs,
+      })
+    : unconfiguredGateway();
+  const reconciler = new Reconciler({
+    writer,
+    gateway,
+    clock,
+    logger: logger.child({ area: 'reconciler' }),
+    events,
+  });
+  const roomVerifier = new RoomVerifier({ reconciler, clock });
+  const scheduler = new ReconcileScheduler({
+    reconciler,
+    intervalMs: config.reconcileIntervalMs,
+    logger: logger.child({ area: 'scheduler' }),
+  });
+  events.on('reconcile:loss:detected', ({ room }) => scheduler.roomNeedsCheck(room));
+  return {
+    config,
+    logger,
+    clock,
+    store,
+    events,
+    metrics,
+    writer,
+    ingestor,
+    inbox,
+    query,
+    reconciler,
+    roomVerifier,
+    scheduler,
+    livekit,
+    async close() {
+      await scheduler.stop();
+      await store.close();
+    },
+  };
+}
+
+/** The HTTP app over a runtime. */
+export function buildRuntimeApp(rt: Runtime, apiToken: string): Promise<FastifyInstance> {
+  return buildApp({
+    logger: rt.logger,
+    ingestor: rt.ingestor,
+    query: rt.query,
+    reconciler: rt.reconciler,
+    roomVerifier: rt.roomVerifier,
+    apiToken,
+    webhookBodyLimitBytes: rt.config.webhookBodyLimitBytes,
+    renderMetrics: async () => ({
+      contentType: rt.metrics.contentType,
+      body: await rt.metrics.render(),
+    }),
+    version: VERSION,
+  });
+}
+
+/** Runs the command line with this composition; resolves to the exit code. */
+export async function main(argv: readonly string[]): Promise<number> {
+  const { runCli } = await import('./cli/index.js');
+  return runCli(argv, {
+    version: VERSION,
+    devApiKey: DEV_API_KEY,
+    devApiSecret: DEV_API_SECRET,
+    createRuntime,
+    buildRuntimeApp,
+  });
+}
+
+const isEntry =
+  process.argv[1] !== undefined && fileURLToPath(import.meta.url) === realpathSync(process.argv[1]);
+if (isEntry) process.exitCode = await main(process.argv);

@@ -1,0 +1,18 @@
+import { EventEmitter } from 'node:events';
+import type { ReconcileReport } from './reconcile-report.js';
+
+/** Typed events (`scope:thing:phase`) that logs, metrics and tests subscribe to. */
+export interface ServiceEventMap {
+  'webhook:event:accepted': [{ id: string; type: string; room: string | null }];
+  'webhook:event:duplicate': [{ id: string; type: string }];
+  'webhook:event:ignored': [{ id: string; type: string }];
+  'webhook:event:rejected': [{ reason: 'unauthorized' | 'malformed'; message: string }];
+  'inbox:batch:applied': [{ events: number; changedCycles: number }];
+  'inbox:processing:failed': [{ eventIds: string[]; error: Error }];
+  'reconcile:pass:start': [{ room: string | null; dryRun: boolean; trigger: string }];
+  'reconcile:pass:complete': [ReconcileReport];
+  'reconcile:pass:skipped': [{ reason: string; trigger: string }];
+  'reconcile:loss:detected': [{ room: string }];
+}
+
+export class ServiceEvents extends EventEmitter<ServiceEventMap> {}

@@ -1,0 +1,12 @@
+export { applyWebhookEvents, type JournaledAction } from './apply-journal.js';
+export { AttendanceQuery } from './attendance-query.js';
+export { ServiceEvents, type ServiceEventMap } from './events.js';
+export { InboxProcessor } from './inbox-processor.js';
+export { WebhookIngestor, type IngestOutcome } from './ingest.js';
+export { ReconcileScheduler } from './reconcile-scheduler.js';
+export * from './reconcile-report.js';
+export { Reconciler, RECONCILE_LEASE, type PassOptions } from './reconciler.js';
+export { RoomVerifier, VERIFY_REUSE_MS } from './room-verifier.js';
+export { StoreWriter } from './store-writer.js';
+export { wireTelemetry } from './wire-telemetry.js';
+export type { LiveKitTarget, Runtime } from './runtime.js';

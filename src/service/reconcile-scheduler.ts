@@ -1,0 +1,79 @@
+import type { Logger } from 'pino';
+import { coerceError } from '../core/index.js';
+import type { ReconcileReport } from './reconcile-report.js';
+import type { Reconciler } from './reconciler.js';
+
+/** First retry after a failed pass; doubles up to the regular interval. */
+const RETRY_MIN_MS = 5_000;
+/** An early pass for a room that showed event loss waits this long, collecting more evidence. */
+const LOSS_DEBOUNCE_MS = 2_000;
+
+/**
+ * Runs passes in the background (attendance-model, reconciliation rule 7): one right after start,
+ * then every interval, sooner with backoff after a failed pass, and early for a room whose webhooks
+ * named a sid never seen joining. Never throws; `stop()` waits for a running pass.
+ */
+export class ReconcileScheduler {
+  private timer: NodeJS.Timeout | null = null;
+  private readonly lossTimers = new Map<string, NodeJS.Timeout>();
+  private failures = 0;
+  private running: Promise<unknown> = Promise.resolve();
+  private stopped = false;
+
+  constructor(
+    private readonly deps: { reconciler: Reconciler; intervalMs: number; logger: Logger },
+  ) {}
+
+  start(): void {
+    this.stopped = false;
+    this.schedule(0, 'startup');
+  }
+
+  /** Asks for an early pass of one room (event loss was detected there). */
+  roomNeedsCheck(room: string): void {
+    if (this.stopped || this.lossTimers.has(room)) return;
+    const t = setTimeout(() => {
+      this.lossTimers.delete(room);
+      this.track(this.deps.reconciler.runPass({ room, trigger: 'loss', skipIfBusy: false }));
+    }, LOSS_DEBOUNCE_MS);
+    t.unref();
+    this.lossTimers.set(room, t);
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    for (const t of this.lossTimers.values()) clearTimeout(t);
+    this.lossTimers.clear();
+    await this.running;
+  }
+
+  private schedule(delayMs: number, trigger: 'startup' | 'schedule' | 'retry'): void {
+    if (this.stopped) return;
+    this.timer = setTimeout(() => {
+      const pass = this.deps.reconciler.runPass({ trigger, skipIfBusy: true });
+      this.track(pass);
+      void pass.then((report) => this.afterPass(report)).catch(() => this.afterPass(null));
+    }, delayMs);
+    this.timer.unref();
+  }
+
+  private afterPass(report: ReconcileReport | null): void {
+    const failed = report !== null && report.outcome !== 'ok';
+    this.failures = failed ? this.failures + 1 : 0;
+    const { intervalMs } = this.deps;
+    if (failed) {
+      const backoff = Math.min(intervalMs, RETRY_MIN_MS * 2 ** (this.failures - 1));
+      this.schedule(backoff, 'retry');
+    } else {
+      this.schedule(intervalMs, 'schedule');
+    }
+  }
+
+  private track(p: Promise<unknown>): void {
+    const tracked = p.catch((e: unknown) =>
+      this.deps.logger.error({ err: coerceError(e) }, 'reconcile pass crashed'),
+    );
+    this.running = Promise.all([this.running, tracked]);
+  }
+}

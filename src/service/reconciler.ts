@@ -1,0 +1,358 @@
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
+import type { Logger } from 'pino';
+import {
+  applyReconcileAction,
+  coerceError,
+  isOpen,
+  planRoomReconcile,
+  type Clock,
+  type Cycle,
+  type ReconcileAction,
+  type ReconcileContext,
+} from '../core/index.js';
+import type { LiveKitFailure, RoomServiceGateway } from '../livekit/index.js';
+import type { InboxEntry } from '../store/index.js';
+import type { JournaledAction } from './apply-journal.js';
+import type { ServiceEvents } from './events.js';
+import type {
+  ReconcileActionReport,
+  ReconcileReport,
+  ReconcileTrigger,
+  UnverifiedRoom,
+} from './reconcile-report.js';
+import type { StoreWriter } from './store-writer.js';
+
+export const RECONCILE_LEASE = 'reconcile';
+/** A lease outlives a crashed holder by this much; a live holder renews it between rooms. */
+const LEASE_TTL_MS = 60_000;
+/** ListParticipants calls in flight at once: 1,000 rooms in a few seconds without flooding LiveKit. */
+const ROOM_CONCURRENCY = 16;
+/** After this many rooms in a row fail as unreachable or timed out, the rest are not tried. */
+const GIVE_UP_AFTER = 3;
+/** How long a manual pass waits for another instance's pass to end. */
+const LEASE_WAIT_MS = 30_000;
+
+export interface PassOptions {
+  room?: string | null;
+  dryRun?: boolean;
+  trigger: ReconcileTrigger;
+}
+
+/**
+ * Compares stored open cycles with LiveKit's participant lists (attendance-model, reconciliation
+ * rules). One pass: ListRooms once, then ListParticipants per room that is live or has open cycles.
+ * Passes never overlap: an in-process queue, plus a database lease across instances.
+ */
+export class Reconciler {
+  private queue: Promise<unknown> = Promise.resolve();
+  private readonly holder = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+
+  constructor(
+    private readonly deps: {
+      writer: StoreWriter;
+      gateway: RoomServiceGateway;
+      clock: Clock;
+      logger: Logger;
+      events: ServiceEvents;
+      sleep?: (ms: number) => Promise<void>;
+    },
+  ) {}
+
+  /** Runs one pass after any running one has ended. `skipIfBusy` drops it instead (scheduled ticks). */
+  runPass(opts: PassOptions & { skipIfBusy?: boolean }): Promise<ReconcileReport | null> {
+    const run = this.queue.then(() => this.passWithLease(opts));
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  private async passWithLease(
+    opts: PassOptions & { skipIfBusy?: boolean },
+  ): Promise<ReconcileReport | null> {
+    const store = this.deps.writer.store;
+    const deadline = this.deps.clock.now() + (opts.skipIfBusy ? 0 : LEASE_WAIT_MS);
+    while (
+      !(await store.tryAcquireLease(
+        RECONCILE_LEASE,
+        this.holder,
+        this.deps.clock.now(),
+        LEASE_TTL_MS,
+      ))
+    ) {
+      if (this.deps.clock.now() >= deadline) {
+        this.deps.events.emit('reconcile:pass:skipped', {
+          reason: 'another instance is running a pass',
+          trigger: opts.trigger,
+        });
+        return null;
+      }
+      await (this.deps.sleep ?? defaultSleep)(250);
+    }
+    try {
+      return await this.pass(opts);
+    } finally {
+      await store.releaseLease(RECONCILE_LEASE, this.holder).catch(() => undefined);
+    }
+  }
+
+  private async pass(opts: PassOptions): Promise<ReconcileReport> {
+    const { clock, gateway, writer, events, logger } = this.deps;
+    const dryRun = opts.dryRun ?? false;
+    const startedAtMs = clock.now();
+    events.emit('reconcile:pass:start', { room: opts.room ?? null, dryRun, trigger: opts.trigger });
+    const actions: ReconcileActionReport[] = [];
+    const unverified: UnverifiedRoom[] = [];
+    let apiCalls = 0;
+    let roomsChecked = 0;
+
+    const openCycles = await writer.store.listOpenCycles(opts.room ?? undefined);
+    const openByRoom = groupByRoom(openCycles);
+    apiCalls += 1;
+    const live = await gateway.listRooms();
+    if (!live.ok) {
+      // Rule 4: LiveKit unreachable: nothing closes; every room we care about is marked failing.
+      const rooms = new Set([...openByRoom.keys(), ...(opts.room ? [opts.room] : [])]);
+      for (const room of rooms)
+        unverified.push({ room, kind: live.error.kind, reason: live.error.message });
+      if (!dryRun) await this.markFailed([...rooms], startedAtMs, live.error);
+      return this.finish(opts, {
+        startedAtMs,
+        actions,
+        unverified,
+        apiCalls,
+        roomsChecked,
+        listRoomsFailed: true,
+      });
+    }
+    const liveSids = new Map(live.value.map((r) => [r.name, r.sid]));
+    const rooms = opts.room
+      ? [opts.room]
+      : [...new Set([...liveSids.keys(), ...openByRoom.keys()])].sort();
+
+    let consecutiveUnreachable = 0;
+    let abandoned: LiveKitFailure | null = null;
+    await forEachLimit(rooms, ROOM_CONCURRENCY, async (room) => {
+      if (abandoned) {
+        unverified.push({ room, kind: abandoned.kind, reason: `not tried: ${abandoned.message}` });
+        if (!dryRun) await this.markFailed([room], startedAtMs, abandoned);
+        return;
+      }
+      await this.renewLease();
+      const known = openByRoom.get(room) ?? [];
+      apiCalls += 1;
+      const listed = await gateway.listParticipants(room);
+      if (!listed.ok) {
+        unverified.push({ room, kind: listed.error.kind, reason: listed.error.message });
+        if (!dryRun) await this.markFailed([room], startedAtMs, listed.error);
+        if (listed.error.kind === 'unreachable' || listed.error.kind === 'timeout') {
+          consecutiveUnreachable += 1;
+          if (consecutiveUnreachable >= GIVE_UP_AFTER) abandoned = listed.error;
+        }
+        return;
+      }
+      consecutiveUnreachable = 0;
+      roomsChecked += 1;
+      const ctx: ReconcileContext = {
+        room,
+        roomSid: liveSids.get(room) ?? null,
+        passAtMs: clock.now(),
+      };
+      const listedSids = listed.value.map((p) => p.sid);
+      const knownSids = new Set(known.map((c) => c.sid));
+      const extra = (
+        await writer.store.getCycles(listedSids.filter((s) => !knownSids.has(s)))
+      ).filter((c) => c.room === room);
+      const plan = planRoomReconcile({
+        room,
+        roomSid: ctx.roomSid,
+        listed: listed.value,
+        known: [...known, ...extra],
+      });
+      const applied = dryRun
+        ? this.preview(plan, [...known, ...extra], ctx)
+        : await this.apply(plan, ctx);
+      actions.push(...applied);
+    });
+    if (!dryRun && !opts.room)
+      logger.debug({ rooms: rooms.length }, 'reconcile pass checked rooms');
+    return this.finish(opts, {
+      startedAtMs,
+      actions,
+      unverified,
+      apiCalls,
+      roomsChecked,
+      listRoomsFailed: false,
+    });
+  }
+
+  /** Applies a room's plan to fresh state in one transaction, journals the decisions, marks it verified. */
+  private async apply(
+    plan: ReconcileAction[],
+    ctx: ReconcileContext,
+  ): Promise<ReconcileActionReport[]> {
+    const { writer, clock } = this.deps;
+    return writer.write(async (tx) => {
+      const fresh = new Map((await tx.getCycles(plan.map((a) => a.sid))).map((c) => [c.sid, c]));
+      const changed: Cycle[] = [];
+      const journal: InboxEntry[] = [];
+      const reports: ReconcileActionReport[] = [];
+      for (const action of plan) {
+        const next = applyReconcileAction(fresh.get(action.sid), action, ctx);
+        if (!next) continue;
+        fresh.set(next.sid, next);
+        changed.push(next);
+        reports.push(report(ctx.room, action, next));
+        if (action.type !== 'confirm') {
+          const entry: JournaledAction = { action, ctx, result: next };
+          journal.push({
+            eventId: `RC_${randomUUID()}`,
+            source: 'reconciler',
+            type: `reconcile:${action.type}`,
+            room: ctx.room,
+            createdAtMs: ctx.passAtMs,
+            receivedAtMs: clock.now(),
+            body: JSON.stringify(entry),
+          });
+        }
+      }
+      if (changed.length > 0) await tx.saveCycles(changed);
+      if (journal.length > 0) {
+        await tx.insertInbox(journal);
+        await tx.markProcessed(
+          journal.map((j) => j.eventId),
+          clock.now(),
+        );
+      }
+      await tx.markRoomVerified(ctx.room, ctx.passAtMs);
+      return reports;
+    });
+  }
+
+  /** What apply() would do, on the state read for planning; writes nothing. */
+  private preview(
+    plan: ReconcileAction[],
+    known: Cycle[],
+    ctx: ReconcileContext,
+  ): ReconcileActionReport[] {
+    const bySid = new Map(known.map((c) => [c.sid, c]));
+    const reports: ReconcileActionReport[] = [];
+    for (const action of plan) {
+      const next = applyReconcileAction(bySid.get(action.sid), action, ctx);
+      if (next) reports.push(report(ctx.room, action, next));
+    }
+    return reports;
+  }
+
+  private async markFailed(rooms: string[], atMs: number, error: LiveKitFailure): Promise<void> {
+    for (const room of rooms) {
+      await this.deps.writer.store
+        .markRoomVerificationFailed(room, atMs, `${error.kind}: ${error.message}`)
+        .catch((e: unknown) =>
+          this.deps.logger.error({ err: coerceError(e), room }, 'could not record failure'),
+        );
+    }
+  }
+
+  private lastRenewMs = 0;
+  private async renewLease(): Promise<void> {
+    const now = this.deps.clock.now();
+    if (now - this.lastRenewMs < LEASE_TTL_MS / 4) return;
+    this.lastRenewMs = now;
+    await this.deps.writer.store.tryAcquireLease(RECONCILE_LEASE, this.holder, now, LEASE_TTL_MS);
+  }
+
+  private finish(
+    opts: PassOptions,
+    r: {
+      startedAtMs: number;
+      actions: ReconcileActionReport[];
+      unverified: UnverifiedRoom[];
+      apiCalls: number;
+      roomsChecked: number;
+      listRoomsFailed: boolean;
+    },
+  ): ReconcileReport {
+    const finishedAtMs = this.deps.clock.now();
+    const count = (a: ReconcileActionReport['action']) =>
+      r.actions.filter((x) => x.action === a).length;
+    const outcome: ReconcileReport['outcome'] =
+      r.listRoomsFailed || (r.roomsChecked === 0 && r.unverified.length > 0)
+        ? 'failed'
+        : r.unverified.length > 0
+          ? 'partial'
+          : 'ok';
+    const report: ReconcileReport = {
+      trigger: opts.trigger,
+      room: opts.room ?? null,
+      dryRun: opts.dryRun ?? false,
+      outcome,
+      startedAtMs: r.startedAtMs,
+      finishedAtMs,
+      durationMs: finishedAtMs - r.startedAtMs,
+      apiCalls: r.apiCalls,
+      roomsChecked: r.roomsChecked,
+      summary: {
+        confirmed: count('confirm'),
+        opened: count('open'),
+        reopened: count('reopen'),
+        closed: count('close'),
+        unverified: r.unverified.length,
+      },
+      actions: r.actions.sort(
+        (a, b) => cmp(a.room, b.room) || cmp(a.identity, b.identity) || cmp(a.sid, b.sid),
+      ),
+      unverified: r.unverified.sort((a, b) => cmp(a.room, b.room)),
+    };
+    this.deps.events.emit('reconcile:pass:complete', report);
+    return report;
+  }
+}
+
+function report(room: string, action: ReconcileAction, next: Cycle): ReconcileActionReport {
+  return {
+    room,
+    identity: action.identity,
+    sid: action.sid,
+    action: action.type,
+    atMs:
+      action.type === 'close'
+        ? next.estimatedLeftAtMs
+        : action.type === 'open'
+          ? next.joinedAtMs
+          : null,
+  };
+}
+
+function groupByRoom(cycles: Cycle[]): Map<string, Cycle[]> {
+  const m = new Map<string, Cycle[]>();
+  for (const c of cycles) {
+    if (!isOpen(c)) continue;
+    const list = m.get(c.room);
+    if (list) list.push(c);
+    else m.set(c.room, [c]);
+  }
+  return m;
+}
+
+function cmp(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+async function forEachLimit<T>(
+  items: readonly T[],
+  limit: number,
+  fn: (item: T) => Promise<void>,
+): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const item = items[next++] as T;
+      await fn(item);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+}
+
+function defaultSleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}

@@ -1,0 +1,148 @@
+import type { ColumnType, Generated, Insertable, Selectable } from 'kysely';
+import type { Cycle, CycleSource, ParticipantKind } from '../core/index.js';
+import type { InboxEntry, InboxSource, RoomVerification, StoredInboxEntry } from './store.js';
+
+// Row shapes of migrations/0001-initial.ts. BIGINT columns are JS numbers on both databases
+// (postgres/ installs an int8 parser); epoch ms stay far below 2^53.
+
+export interface InboxTable {
+  seq: Generated<number>;
+  event_id: string;
+  source: string;
+  event_type: string;
+  room: string | null;
+  created_at_ms: number;
+  received_at_ms: number;
+  body: string;
+  processed_at_ms: number | null;
+  attempts: Generated<number>;
+  last_error: string | null;
+}
+
+/** SQLite stores booleans as 0/1 (and better-sqlite3 cannot bind `true`); PostgreSQL as boolean. */
+export type DbBoolean = boolean | number;
+
+export interface CycleTable {
+  sid: string;
+  room: string;
+  room_sid: string | null;
+  identity: string;
+  name: string | null;
+  name_version: number;
+  kind: string | null;
+  joined_at_ms: number | null;
+  connected: ColumnType<DbBoolean, DbBoolean, DbBoolean>;
+  opened_by: string;
+  ended_at_ms: number | null;
+  ended_by: string | null;
+  estimated_left_at_ms: number | null;
+  last_seen_at_ms: number | null;
+}
+
+export interface RoomIncarnationTable {
+  room_sid: string;
+  room: string;
+  finished_at_ms: number;
+}
+
+export interface RoomVerificationTable {
+  room: string;
+  last_verified_at_ms: number | null;
+  last_attempt_at_ms: number | null;
+  last_error: string | null;
+  consecutive_failures: Generated<number>;
+}
+
+export interface LeaseTable {
+  name: string;
+  holder: string;
+  expires_at_ms: number;
+}
+
+export interface Database {
+  inbox: InboxTable;
+  cycles: CycleTable;
+  room_incarnations: RoomIncarnationTable;
+  room_verifications: RoomVerificationTable;
+  leases: LeaseTable;
+}
+
+export type InboxRow = Selectable<InboxTable>;
+export type CycleRow = Selectable<CycleTable>;
+export type RoomVerificationRow = Selectable<RoomVerificationTable>;
+
+export function toInboxRow(entry: InboxEntry): Insertable<InboxTable> {
+  return {
+    event_id: entry.eventId,
+    source: entry.source,
+    event_type: entry.type,
+    room: entry.room,
+    created_at_ms: entry.createdAtMs,
+    received_at_ms: entry.receivedAtMs,
+    body: entry.body,
+  };
+}
+
+export function fromInboxRow(row: InboxRow): StoredInboxEntry {
+  return {
+    seq: row.seq,
+    eventId: row.event_id,
+    source: row.source as InboxSource,
+    type: row.event_type,
+    room: row.room,
+    createdAtMs: row.created_at_ms,
+    receivedAtMs: row.received_at_ms,
+    body: row.body,
+    processedAtMs: row.processed_at_ms,
+    attempts: row.attempts,
+    lastError: row.last_error,
+  };
+}
+
+export function toCycleRow(cycle: Cycle, encodeBoolean: (b: boolean) => DbBoolean): CycleRow {
+  return {
+    sid: cycle.sid,
+    room: cycle.room,
+    room_sid: cycle.roomSid,
+    identity: cycle.identity,
+    name: cycle.name,
+    name_version: cycle.nameVersion,
+    kind: cycle.kind,
+    joined_at_ms: cycle.joinedAtMs,
+    connected: encodeBoolean(cycle.connected),
+    opened_by: cycle.openedBy,
+    ended_at_ms: cycle.endedAtMs,
+    ended_by: cycle.endedBy,
+    estimated_left_at_ms: cycle.estimatedLeftAtMs,
+    last_seen_at_ms: cycle.lastSeenAtMs,
+  };
+}
+
+export function fromCycleRow(row: CycleRow): Cycle {
+  return {
+    sid: row.sid,
+    room: row.room,
+    roomSid: row.room_sid,
+    identity: row.identity,
+    name: row.name,
+    nameVersion: row.name_version,
+    kind: row.kind as ParticipantKind | null,
+    joinedAtMs: row.joined_at_ms,
+    connected: row.connected === true || row.connected === 1,
+    openedBy: row.opened_by as CycleSource,
+    endedAtMs: row.ended_at_ms,
+    endedBy: row.ended_by as Cycle['endedBy'],
+    estimatedLeftAtMs: row.estimated_left_at_ms,
+    lastSeenAtMs: row.last_seen_at_ms,
+  };
+}
+
+export function fromRoomVerificationRow(row: RoomVerificationRow): RoomVerification {
+  return {
+    room: row.room,
+    lastVerifiedAtMs: row.last_verified_at_ms,
+    lastAttemptAtMs: row.last_attempt_at_ms,
+    lastError: row.last_error,
+    consecutiveFailures: row.consecutive_failures,
+  };
+}

@@ -1,0 +1,33 @@
+import type { Kysely } from 'kysely';
+import type { DbBoolean } from './rows.js';
+import type { Database } from './rows.js';
+
+/** What the generic Kysely store needs from a dialect folder (`sqlite/`, `postgres/`). */
+export interface StoreDriver {
+  readonly dialect: 'sqlite' | 'postgres';
+  readonly db: Kysely<Database>;
+  /** How this database stores a boolean column. */
+  encodeBoolean(value: boolean): DbBoolean;
+  /**
+   * Schema of Kysely's migration tables, or undefined for the connection's default. PostgreSQL
+   * must name it: without a schema the Migrator looks for its table in every schema.
+   */
+  migrationTableSchema(): Promise<string | undefined>;
+}
+
+/** The narrow logger the store uses; pino's Logger fits. */
+export interface StoreLogger {
+  info(obj: object, msg: string): void;
+  warn(obj: object, msg: string): void;
+}
+
+/** Rows per multi-row statement: below SQLite's 32,766 bound variables and PostgreSQL's 65,535. */
+export const MAX_PARAMETERS_PER_STATEMENT = 30_000;
+
+/** Splits items so that each chunk binds at most MAX_PARAMETERS_PER_STATEMENT values. */
+export function chunkForParameters<T>(items: readonly T[], parametersPerItem: number): T[][] {
+  const size = Math.max(1, Math.floor(MAX_PARAMETERS_PER_STATEMENT / parametersPerItem));
+  const chunks: T[][] = [];
+  for (let i = 0; i < items.length; i += size) chunks.push(items.slice(i, i + size));
+  return chunks;
+}

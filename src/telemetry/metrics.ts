@@ -1,0 +1,139 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/** Every metric name starts with this. */
+export const METRIC_PREFIX = 'livekit_attendance_';
+
+/** What happened to one webhook delivery. */
+export const WEBHOOK_OUTCOMES = [
+  'accepted',
+  'duplicate',
+  'ignored',
+  'rejected',
+  'invalid',
+] as const;
+export type WebhookOutcome = (typeof WEBHOOK_OUTCOMES)[number];
+
+/** How a reconcile pass ended: `partial` when some rooms could not be listed. */
+export const RECONCILE_OUTCOMES = ['ok', 'partial', 'failed', 'skipped'] as const;
+export type ReconcileOutcome = (typeof RECONCILE_OUTCOMES)[number];
+
+/** What a pass did to one cycle. */
+export const RECONCILE_ACTIONS = ['open', 'confirm', 'reopen', 'close'] as const;
+export type ReconcileAction = (typeof RECONCILE_ACTIONS)[number];
+
+/**
+ * Pass durations in seconds: a pass is a ListRooms plus one ListParticipants per room, each bounded
+ * by LIVEKIT_TIMEOUT_SECONDS (≤ 60 s), so the buckets run from 10 ms to a few minutes.
+ */
+const PASS_DURATION_BUCKETS_SECONDS = [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300];
+
+/** A counter whose label values are checked by the compiler. */
+export interface LabelledCounter<L extends Record<string, string>> {
+  inc(labels: L, value?: number): void;
+}
+export interface PlainCounter {
+  inc(value?: number): void;
+}
+
+export interface AttendanceMetrics {
+  /** Owned by this object, never prom-client's global one, so tests and instances don't collide. */
+  readonly registry: Registry;
+  readonly webhooksReceived: LabelledCounter<{ outcome: WebhookOutcome }>;
+  /** Webhooks acknowledged but not applied (they stay in the inbox and are retried). */
+  readonly webhookProcessingFailures: PlainCounter;
+  /** Inbox rows not yet applied; set after each batch. */
+  readonly inboxUnprocessed: { set(value: number): void };
+  readonly reconcilePasses: LabelledCounter<{ outcome: ReconcileOutcome }>;
+  readonly reconcilePassDuration: { observe(seconds: number): void };
+  readonly reconcileActions: LabelledCounter<{ action: ReconcileAction }>;
+  /** `kind` is the livekit/ error class, e.g. `unreachable`, `timeout`, `unauthorized`. */
+  readonly livekitApiErrors: LabelledCounter<{ kind: string }>;
+  readonly statusReads: PlainCounter;
+  /** Prometheus text exposition of every metric in `registry`. */
+  render(): Promise<string>;
+  /** The Content-Type that goes with `render()`. */
+  readonly contentType: string;
+}
+
+export interface CreateMetricsOptions {
+  /**
+   * Also collect prom-client's process metrics (CPU, memory, event loop lag, GC), prefixed
+   * `livekit_attendance_`. Default false: they start an event-loop monitor, which the composition
+   * root wants and tests do not.
+   */
+  processMetrics?: boolean;
+}
+
+/** A fresh registry holding every attendance metric. Labels carry outcomes, never people or rooms. */
+export function createMetrics(options: CreateMetricsOptions = {}): AttendanceMetrics {
+  const registry = new Registry();
+  const registers = [registry];
+
+  const webhooksReceived = new Counter({
+    name: `${METRIC_PREFIX}webhooks_received_total`,
+    help: 'Webhook deliveries by outcome.',
+    labelNames: ['outcome'] as const,
+    registers,
+  });
+  const webhookProcessingFailures = new Counter({
+    name: `${METRIC_PREFIX}webhook_processing_failures_total`,
+    help: 'Accepted webhooks whose processing failed and will be retried from the inbox.',
+    registers,
+  });
+  const inboxUnprocessed = new Gauge({
+    name: `${METRIC_PREFIX}inbox_unprocessed`,
+    help: 'Inbox events received but not yet applied.',
+    registers,
+  });
+  const reconcilePasses = new Counter({
+    name: `${METRIC_PREFIX}reconcile_passes_total`,
+    help: 'Reconcile passes by outcome.',
+    labelNames: ['outcome'] as const,
+    registers,
+  });
+  const reconcilePassDuration = new Histogram({
+    name: `${METRIC_PREFIX}reconcile_pass_duration_seconds`,
+    help: 'Wall time of one reconcile pass in seconds.',
+    buckets: PASS_DURATION_BUCKETS_SECONDS,
+    registers,
+  });
+  const reconcileActions = new Counter({
+    name: `${METRIC_PREFIX}reconcile_actions_total`,
+    help: 'Cycle changes made by reconcile passes, by action.',
+    labelNames: ['action'] as const,
+    registers,
+  });
+  const livekitApiErrors = new Counter({
+    name: `${METRIC_PREFIX}livekit_api_errors_total`,
+    help: 'Failed LiveKit RoomService requests, by error kind.',
+    labelNames: ['kind'] as const,
+    registers,
+  });
+  const statusReads = new Counter({
+    name: `${METRIC_PREFIX}status_reads_total`,
+    help: 'Attendance status reads served.',
+    registers,
+  });
+
+  // Export every known label value from the start, so rate() and alerts see 0 rather than no series.
+  for (const outcome of WEBHOOK_OUTCOMES) webhooksReceived.labels({ outcome }).inc(0);
+  for (const outcome of RECONCILE_OUTCOMES) reconcilePasses.labels({ outcome }).inc(0);
+  for (const action of RECONCILE_ACTIONS) reconcileActions.labels({ action }).inc(0);
+
+  if (options.processMetrics === true)
+    collectDefaultMetrics({ register: registry, prefix: METRIC_PREFIX });
+
+  return {
+    registry,
+    webhooksReceived,
+    webhookProcessingFailures,
+    inboxUnprocessed,
+    reconcilePasses,
+    reconcilePassDuration,
+    reconcileActions,
+    livekitApiErrors,
+    statusReads,
+    render: () => registry.metrics(),
+    contentType: registry.contentType,
+  };
+}

@@ -1,0 +1,306 @@
+import { describe, expect, it } from 'vitest';
+import { CONFIG_VARIABLES, ConfigError, loadConfig } from '../../src/config/index.js';
+import { envSchema } from '../../src/config/config-schema.js';
+
+type Env = Record<string, string | undefined>;
+
+/** The ConfigError `loadConfig(env)` throws; fails the test when it does not throw one. */
+function configErrorOf(env: Env): ConfigError {
+  try {
+    loadConfig(env);
+  } catch (e: unknown) {
+    if (e instanceof ConfigError) return e;
+    throw e;
+  }
+  throw new Error('loadConfig did not throw');
+}
+
+const LIVEKIT = {
+  LIVEKIT_URL: 'wss://lk.example.com',
+  LIVEKIT_API_KEY: 'APIkey123',
+  LIVEKIT_API_SECRET: 'secret-value-that-must-not-leak',
+};
+
+describe('loadConfig', () => {
+  it('returns the documented defaults for an empty environment', () => {
+    expect(loadConfig({})).toEqual({
+      port: 8080,
+      host: '0.0.0.0',
+      databaseUrl: 'sqlite:./data/attendance.db',
+      livekit: { url: null, apiKey: null, apiSecret: null, timeoutMs: 10_000 },
+      apiToken: null,
+      reconcileIntervalMs: 120_000,
+      webhookBodyLimitBytes: 1_048_576,
+      uncountedKinds: ['EGRESS', 'INGRESS', 'AGENT', 'BRIDGE'],
+      logLevel: 'info',
+      demo: 'auto',
+    });
+  });
+
+  it('treats blank values as unset', () => {
+    expect(loadConfig({ PORT: '', HOST: '  ', LIVEKIT_URL: '', API_TOKEN: '' })).toEqual(
+      loadConfig({}),
+    );
+  });
+
+  it('parses every variable and converts seconds to milliseconds', () => {
+    const config = loadConfig({
+      ...LIVEKIT,
+      PORT: ' 0 ',
+      HOST: '127.0.0.1',
+      DATABASE_URL: 'postgres://att:pw@db:5432/attendance',
+      API_TOKEN: '0123456789abcdef',
+      RECONCILE_INTERVAL_SECONDS: '5',
+      LIVEKIT_TIMEOUT_SECONDS: '60',
+      WEBHOOK_BODY_LIMIT_BYTES: '2048',
+      UNCOUNTED_KINDS: 'agent, egress,,AGENT',
+      LOG_LEVEL: 'DEBUG',
+      DEMO: 'off',
+    });
+    expect(config).toEqual({
+      port: 0,
+      host: '127.0.0.1',
+      databaseUrl: 'postgres://att:pw@db:5432/attendance',
+      livekit: {
+        url: 'https://lk.example.com',
+        apiKey: 'APIkey123',
+        apiSecret: 'secret-value-that-must-not-leak',
+        timeoutMs: 60_000,
+      },
+      apiToken: '0123456789abcdef',
+      reconcileIntervalMs: 5_000,
+      webhookBodyLimitBytes: 2048,
+      uncountedKinds: ['AGENT', 'EGRESS'],
+      logLevel: 'debug',
+      demo: 'off',
+    });
+  });
+
+  it('returns a deeply frozen object', () => {
+    const config = loadConfig(LIVEKIT);
+    expect(Object.isFrozen(config)).toBe(true);
+    expect(Object.isFrozen(config.livekit)).toBe(true);
+    expect(Object.isFrozen(config.uncountedKinds)).toBe(true);
+    expect(() => {
+      (config as { port: number }).port = 1;
+    }).toThrow(TypeError);
+  });
+
+  it.each([
+    ['sqlite:./data/attendance.db'],
+    ['sqlite::memory:'],
+    ['postgres://localhost/attendance'],
+    ['postgresql://u:p@localhost:5432/attendance'],
+  ])('accepts DATABASE_URL %s', (url) => {
+    expect(loadConfig({ DATABASE_URL: url }).databaseUrl).toBe(url);
+  });
+
+  it.each([
+    ['ws://localhost:7880', 'http://localhost:7880'],
+    ['wss://lk.example.com/', 'https://lk.example.com'],
+    ['http://10.0.0.1:7880', 'http://10.0.0.1:7880'],
+    ['https://lk.example.com/base//', 'https://lk.example.com/base'],
+  ])('normalises LIVEKIT_URL %s to %s for the API', (url, expected) => {
+    expect(loadConfig({ ...LIVEKIT, LIVEKIT_URL: url }).livekit.url).toBe(expected);
+  });
+
+  it('accepts LIVEKIT_API_URL as an alias of LIVEKIT_URL', () => {
+    const { LIVEKIT_URL, ...rest } = LIVEKIT;
+    expect(loadConfig({ ...rest, LIVEKIT_API_URL: LIVEKIT_URL }).livekit.url).toBe(
+      'https://lk.example.com',
+    );
+  });
+
+  it('accepts both LIVEKIT_URL and LIVEKIT_API_URL when they name the same API', () => {
+    expect(loadConfig({ ...LIVEKIT, LIVEKIT_API_URL: 'https://lk.example.com/' }).livekit.url).toBe(
+      'https://lk.example.com',
+    );
+  });
+
+  it('rejects LIVEKIT_URL and LIVEKIT_API_URL that differ', () => {
+    const error = configErrorOf({ ...LIVEKIT, LIVEKIT_API_URL: 'https://other.example.com' });
+    expect(error.problems).toEqual([
+      {
+        variable: 'LIVEKIT_API_URL',
+        rule: 'must match LIVEKIT_URL when both are set (it is an alias)',
+        received: '"https://other.example.com"',
+      },
+    ]);
+  });
+
+  it('accepts a key and secret without a URL (webhooks only)', () => {
+    const { LIVEKIT_URL: _url, ...keys } = LIVEKIT;
+    expect(loadConfig(keys).livekit).toEqual({
+      url: null,
+      apiKey: 'APIkey123',
+      apiSecret: 'secret-value-that-must-not-leak',
+      timeoutMs: 10_000,
+    });
+  });
+
+  it.each<[string, Env, string, string]>([
+    ['PORT', { PORT: '65536' }, 'must be an integer from 0 to 65535', '"65536"'],
+    ['PORT', { PORT: '80abc' }, 'must be an integer from 0 to 65535', '"80abc"'],
+    ['PORT', { PORT: '1e3' }, 'must be an integer from 0 to 65535', '"1e3"'],
+    [
+      'HOST',
+      { HOST: 'local host' },
+      'must be a host name or address without spaces',
+      '"local host"',
+    ],
+    [
+      'DATABASE_URL',
+      { DATABASE_URL: 'mysql://localhost/db' },
+      'must start with sqlite:, postgres:// or postgresql://',
+      '"mysql://localhost/db"',
+    ],
+    [
+      'DATABASE_URL',
+      { DATABASE_URL: 'sqlite:' },
+      'must name a file after sqlite: (or :memory:)',
+      '"sqlite:"',
+    ],
+    [
+      'LIVEKIT_URL',
+      { ...LIVEKIT, LIVEKIT_URL: 'ftp://lk.example.com' },
+      'must be an http://, https://, ws:// or wss:// URL with a host and no credentials',
+      '"ftp://lk.example.com"',
+    ],
+    [
+      'LIVEKIT_API_KEY',
+      { LIVEKIT_URL: 'wss://lk.example.com', LIVEKIT_API_SECRET: 'x' },
+      'is required when LIVEKIT_URL or LIVEKIT_API_SECRET is set',
+      '(unset)',
+    ],
+    [
+      'LIVEKIT_API_SECRET',
+      { LIVEKIT_API_KEY: 'APIkey123' },
+      'is required when LIVEKIT_API_KEY is set',
+      '(unset)',
+    ],
+    [
+      'LIVEKIT_API_KEY',
+      { LIVEKIT_API_SECRET: 'x' },
+      'is required when LIVEKIT_API_SECRET is set',
+      '(unset)',
+    ],
+    ['API_TOKEN', { API_TOKEN: 'short' }, 'must be at least 16 characters', '(hidden)'],
+    [
+      'RECONCILE_INTERVAL_SECONDS',
+      { RECONCILE_INTERVAL_SECONDS: '4' },
+      'must be an integer from 5 to 2147483',
+      '"4"',
+    ],
+    [
+      'LIVEKIT_TIMEOUT_SECONDS',
+      { LIVEKIT_TIMEOUT_SECONDS: '0' },
+      'must be an integer from 1 to 60',
+      '"0"',
+    ],
+    [
+      'WEBHOOK_BODY_LIMIT_BYTES',
+      { WEBHOOK_BODY_LIMIT_BYTES: '1.5' },
+      'must be an integer of at least 1',
+      '"1.5"',
+    ],
+    [
+      'UNCOUNTED_KINDS',
+      { UNCOUNTED_KINDS: 'EGRESS,ROBOT' },
+      'must be a comma-separated list of STANDARD, INGRESS, EGRESS, SIP, AGENT, CONNECTOR, BRIDGE',
+      '"EGRESS,ROBOT"',
+    ],
+    [
+      'UNCOUNTED_KINDS',
+      { UNCOUNTED_KINDS: ',' },
+      'must be a comma-separated list of STANDARD, INGRESS, EGRESS, SIP, AGENT, CONNECTOR, BRIDGE',
+      '","',
+    ],
+    [
+      'LOG_LEVEL',
+      { LOG_LEVEL: 'verbose' },
+      'must be one of fatal, error, warn, info, debug, trace, silent',
+      '"verbose"',
+    ],
+    ['DEMO', { DEMO: 'yes' }, 'must be one of auto, on, off', '"yes"'],
+  ])('rejects a bad %s with its rule and the value received', (variable, env, rule, received) => {
+    const error = configErrorOf(env);
+    expect(error.code).toBe('config_invalid');
+    expect(error.problems).toEqual([{ variable, rule, received }]);
+    expect(error.message.split('\n')).toEqual([
+      'Invalid configuration (1 problem):',
+      `  ${variable} ${rule} (received ${received})`,
+    ]);
+  });
+
+  it('lists every problem at once, one per line, in README order', () => {
+    const error = configErrorOf({
+      DEMO: 'maybe',
+      PORT: '-1',
+      LIVEKIT_URL: 'wss://lk.example.com',
+      API_TOKEN: 'too-short',
+      LOG_LEVEL: 'loud',
+    });
+    expect(error.message.split('\n')).toEqual([
+      'Invalid configuration (6 problems):',
+      '  PORT must be an integer from 0 to 65535 (received "-1")',
+      '  LIVEKIT_API_KEY is required when LIVEKIT_URL is set (received (unset))',
+      '  LIVEKIT_API_SECRET is required when LIVEKIT_URL is set (received (unset))',
+      '  API_TOKEN must be at least 16 characters (received (hidden))',
+      '  LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent (received "loud")',
+      '  DEMO must be one of auto, on, off (received "maybe")',
+    ]);
+  });
+
+  it('still reports cross-variable rules when LIVEKIT_URL itself is invalid', () => {
+    const error = configErrorOf({ LIVEKIT_URL: 'not a url' });
+    expect(error.problems.map((p) => p.variable)).toEqual([
+      'LIVEKIT_URL',
+      'LIVEKIT_API_KEY',
+      'LIVEKIT_API_SECRET',
+    ]);
+  });
+
+  it('never echoes secrets or database passwords in the message', () => {
+    const secret = 'hunter2-super-secret';
+    const error = configErrorOf({
+      LIVEKIT_API_SECRET: secret,
+      API_TOKEN: 'tok-' + secret.slice(0, 6),
+      DATABASE_URL: `mysql://att:${secret}@db/attendance?password=${secret}`,
+      PORT: 'x',
+    });
+    expect(error.message).not.toContain(secret);
+    expect(error.message).not.toContain('hunter2');
+    expect(error.message).toContain(
+      'DATABASE_URL must start with sqlite:, postgres:// or postgresql:// (received "mysql://att:(hidden)@db/attendance?password=(hidden)")',
+    );
+    expect(error.message).toContain('API_TOKEN must be at least 16 characters (received (hidden))');
+  });
+
+  it('hides a password that contains an unencoded @ or /', () => {
+    const error = configErrorOf({ DATABASE_URL: 'postgres://att:p@ss/w0rd@db/x', PORT: 'x' });
+    expect(error.message).not.toContain('w0rd');
+    expect(error.message).not.toContain('p@ss');
+  });
+
+  it('names a ConfigError and keeps AttendanceError fields', () => {
+    const error = configErrorOf({ PORT: 'x' });
+    expect(error.name).toBe('ConfigError');
+    expect(error.code).toBe('config_invalid');
+  });
+});
+
+describe('CONFIG_VARIABLES', () => {
+  it('lists exactly the variables the schema reads, in the same order', () => {
+    expect(CONFIG_VARIABLES.map((v) => v.name)).toEqual(Object.keys(envSchema.in.shape));
+  });
+
+  it('documents defaults that parse to the defaults loadConfig uses', () => {
+    const explicit: Env = {};
+    for (const v of CONFIG_VARIABLES) if (v.default !== null) explicit[v.name] = v.default;
+    expect(loadConfig(explicit)).toEqual(loadConfig({}));
+  });
+
+  it('describes every variable', () => {
+    for (const v of CONFIG_VARIABLES) expect(v.description.length).toBeGreaterThan(10);
+  });
+});

@@ -1,0 +1,1 @@
+// Shared vitest setup (intentionally empty for now).

@@ -1,0 +1,219 @@
+import { readFileSync } from 'node:fs';
+import { afterEach, beforeEach, expect, it, vi } from 'vitest';
+import { describeEachDialect, useTestDatabase } from '../helpers/dialects.js';
+import { createHarness, webhookBody, type Harness } from '../helpers/harness.js';
+import { signWebhook } from '../../src/emulator/index.js';
+
+interface Vector {
+  name: string;
+  apiKey: string;
+  apiSecret: string;
+  iat: number;
+  body: string;
+  token: string;
+}
+const vectors = JSON.parse(
+  readFileSync(new URL('../../../shared/vectors/vectors.json', import.meta.url), 'utf8'),
+) as Vector[];
+const joined = vectors.find((v) => v.name === 'derived-participant_joined')!;
+const left = vectors.find((v) => v.name === 'derived-participant_left')!;
+
+const NOW_S = 1_700_000_100;
+
+describeEachDialect('POST /webhooks/livekit', (dialect) => {
+  const db = useTestDatabase(dialect);
+  let h: Harness;
+  beforeEach(async () => {
+    // LiveKit tokens live 5 minutes: run inside the vectors' validity windows.
+    vi.useFakeTimers({ toFake: ['Date'] });
+    vi.setSystemTime(NOW_S * 1000);
+    h = await createHarness({ databaseUrl: db.url });
+  });
+  afterEach(async () => {
+    await h.close();
+    vi.useRealTimers();
+  });
+
+  const post = (
+    body: string,
+    authorization: string | undefined,
+    contentType = 'application/webhook+json',
+  ) =>
+    h.app.inject({
+      method: 'POST',
+      url: '/webhooks/livekit',
+      headers: {
+        'content-type': contentType,
+        ...(authorization !== undefined ? { authorization } : {}),
+      },
+      payload: body,
+    });
+
+  it('accepts the real LiveKit vector and shows the cycle in a status read after the 200', async () => {
+    vi.setSystemTime(joined.iat * 1000 + 1000);
+    const res = await post(joined.body, joined.token);
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toEqual({
+      status: 'accepted',
+      eventId: 'EV_eugWmGhovZmm',
+      event: 'participant_joined',
+    });
+    const s = await h.api('/api/v1/rooms/class-101/participants/student-42');
+    expect(s.status).toBe(200);
+    expect(s.json).toMatchObject({
+      room: 'class-101',
+      identity: 'student-42',
+      name: 'Ana Müller',
+      inMeeting: true,
+      firstJoinedAt: '2023-11-14T22:13:25.250Z',
+      lastLeftAt: null,
+      lastVerifiedAt: null,
+    });
+    expect(s.json.cycles).toEqual([
+      {
+        sid: 'PA_4mZ8kX2aQbTe',
+        kind: 'STANDARD',
+        joinedAt: '2023-11-14T22:13:25.250Z',
+        leftAt: null,
+        durationMs: 1000 + 10_000 - 5_250,
+        counted: true,
+        openedBy: 'webhook',
+        closedBy: null,
+      },
+    ]);
+
+    vi.setSystemTime(left.iat * 1000 + 1000);
+    expect((await post(left.body, left.token)).json()).toMatchObject({ status: 'accepted' });
+    const after = await h.api('/api/v1/rooms/class-101/participants/student-42');
+    expect(after.json).toMatchObject({
+      inMeeting: false,
+      attendedMs: 1_700_003_600_000 - 1_700_000_005_250,
+      lastLeftAt: '2023-11-14T23:13:20.000Z',
+    });
+    expect(after.json.cycles[0]).toMatchObject({
+      leftAt: '2023-11-14T23:13:20.000Z',
+      closedBy: 'webhook',
+    });
+  });
+
+  it('answers a redelivery with 200 duplicate and stores it once', async () => {
+    vi.setSystemTime(joined.iat * 1000 + 1000);
+    await post(joined.body, joined.token);
+    const again = await post(joined.body, joined.token);
+    expect(again.statusCode).toBe(200);
+    expect(again.json()).toMatchObject({ status: 'duplicate', eventId: 'EV_eugWmGhovZmm' });
+    expect(await h.rt.store.countInbox()).toEqual({ total: 1, unprocessed: 0 });
+  });
+
+  it('accepts application/json too', async () => {
+    vi.setSystemTime(joined.iat * 1000 + 1000);
+    expect((await post(joined.body, joined.token, 'application/json')).statusCode).toBe(200);
+  });
+
+  it.each([
+    [
+      'a missing Authorization header',
+      (_t: string) => undefined as string | undefined,
+      (b: string) => b,
+    ],
+    ['a Bearer-prefixed token', (t: string) => `Bearer ${t}`, (b: string) => b],
+    ['a body changed by one trailing space', (t: string) => t, (b: string) => `${b} `],
+    ['a garbage token', () => 'not.a.jwt', (b: string) => b],
+  ])('rejects %s with 401 and stores nothing', async (_name, auth, mutate) => {
+    vi.setSystemTime(joined.iat * 1000 + 1000);
+    const res = await post(mutate(joined.body), auth(joined.token));
+    expect(res.statusCode).toBe(401);
+    expect(res.json()).toMatchObject({ error: 'unauthorized' });
+    expect(await h.rt.store.countInbox()).toEqual({ total: 0, unprocessed: 0 });
+  });
+
+  it('rejects an expired token (no widened clock tolerance)', async () => {
+    vi.setSystemTime((joined.iat + 300 + 11) * 1000);
+    expect((await post(joined.body, joined.token)).statusCode).toBe(401);
+  });
+
+  it('rejects a token signed with another secret or key', async () => {
+    const body = webhookBody({
+      event: 'room_started',
+      id: 'EV_x',
+      createdAtS: NOW_S,
+      room: { name: 'r' },
+    });
+    expect((await h.postWebhook(body, { iatSeconds: NOW_S, secret: 'wrong' })).status).toBe(401);
+    expect((await h.postWebhook(body, { iatSeconds: NOW_S, key: 'otherkey' })).status).toBe(401);
+    expect(await h.rt.store.countInbox()).toEqual({ total: 0, unprocessed: 0 });
+  });
+
+  it.each([
+    ['not JSON', '{bad'],
+    ['JSON without an event field', '{"id":"EV_1"}'],
+    ['a JSON array', '[1,2]'],
+    ['a wrongly typed field', '{"event":"participant_joined","createdAt":"abc"}'],
+    ['an empty body', ''],
+  ])('answers a correctly signed body that is %s with 400', async (_name, body) => {
+    const res = await h.postWebhook(body, { iatSeconds: NOW_S });
+    expect(res.status).toBe(400);
+    expect(res.json).toMatchObject({ error: 'malformed_event' });
+    expect(await h.rt.store.countInbox()).toEqual({ total: 0, unprocessed: 0 });
+  });
+
+  it('answers 200 and ignores event types it does not use', async () => {
+    const body = JSON.stringify({
+      event: 'egress_started',
+      egressInfo: { egressId: 'EG_1' },
+      id: 'EV_eg',
+      createdAt: String(NOW_S),
+    });
+    const res = await h.postWebhook(body, { iatSeconds: NOW_S });
+    expect(res).toEqual({
+      status: 200,
+      json: { status: 'ignored', eventId: 'EV_eg', event: 'egress_started' },
+    });
+    expect(await h.rt.store.countInbox()).toEqual({ total: 0, unprocessed: 0 });
+  });
+
+  it('answers 413 for a body over the limit, before verifying anything', async () => {
+    const body = JSON.stringify({ event: 'room_started', pad: 'x'.repeat(1_100_000) });
+    const signed = signWebhook({ apiKey: 'devkey', apiSecret: 'secret', body, iatSeconds: NOW_S });
+    const res = await post(body, signed.token);
+    expect(res.statusCode).toBe(413);
+    expect(res.json()).toMatchObject({ error: 'payload_too_large' });
+  });
+
+  it('answers 415 for a content type LiveKit never sends', async () => {
+    const res = await post('hello', 'x', 'text/plain');
+    expect(res.statusCode).toBe(415);
+    expect(res.json()).toMatchObject({ error: 'unsupported_media_type' });
+  });
+
+  it('keeps hostile room and identity names exact', async () => {
+    const names = [
+      ["r'; DROP TABLE cycles;--", 'x" OR 1=1 --'],
+      ['教室/101', 'José/Ñ'],
+      ['room with spaces?#', '../../etc/passwd'],
+    ];
+    let i = 0;
+    for (const [room, identity] of names) {
+      i += 1;
+      const body = webhookBody({
+        event: 'participant_joined',
+        id: `EV_odd${i}`,
+        createdAtS: NOW_S,
+        room: { name: room!, sid: `RM_${i}` },
+        participant: {
+          sid: `PA_${i}`,
+          identity: identity!,
+          state: 'ACTIVE',
+          joinedAtMs: NOW_S * 1000 - 60_000,
+          name: identity!,
+        },
+      });
+      expect((await h.postWebhook(body, { iatSeconds: NOW_S })).status).toBe(200);
+      const s = await h.api(
+        `/api/v1/rooms/${encodeURIComponent(room!)}/participants/${encodeURIComponent(identity!)}`,
+      );
+      expect(s.status).toBe(200);
+      expect(s.json).toMatchObject({ room, identity, inMeeting: true, attendedMs: 60_000 });
+    }
+  });
+});

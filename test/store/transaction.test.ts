@@ -1,0 +1,76 @@
+import { expect, it } from 'vitest';
+import { describeEachDialect } from '../helpers/dialects.js';
+import { T0, makeCycle, makeEntry, useMigratedStore } from './use-store.js';
+
+describeEachDialect('store transactions', (dialect) => {
+  const ctx = useMigratedStore(dialect);
+
+  it('commits every write of a transaction and returns its value', async () => {
+    const { store } = ctx;
+    const result = await store.transaction(async (tx) => {
+      await tx.insertInbox([makeEntry('EV_1')]);
+      await tx.saveCycles([makeCycle({ sid: 'PA_1' })]);
+      await tx.markProcessed(['EV_1'], T0 + 1);
+      return (await tx.getCycles(['PA_1'])).length;
+    });
+    expect(result).toBe(1);
+    expect(await store.countInbox()).toEqual({ total: 1, unprocessed: 0 });
+    expect(await store.getCycles(['PA_1'])).toEqual([makeCycle({ sid: 'PA_1' })]);
+  });
+
+  it('leaves nothing behind when the function throws', async () => {
+    const { store } = ctx;
+    const failure = new Error('apply failed');
+    await expect(
+      store.transaction(async (tx) => {
+        await tx.insertInbox([makeEntry('EV_1')]);
+        await tx.saveCycles([makeCycle({ sid: 'PA_1' })]);
+        await tx.recordRoomFinished('RM_a', 'room-a', T0);
+        await tx.markRoomVerified('room-a', T0);
+        throw failure;
+      }),
+    ).rejects.toBe(failure);
+    expect(await store.countInbox()).toEqual({ total: 0, unprocessed: 0 });
+    expect(await store.getCycles(['PA_1'])).toEqual([]);
+    expect(await store.getRoomFinishTimes(['RM_a'])).toEqual(new Map());
+    expect(await store.getRoomVerification('room-a')).toBe(null);
+  });
+
+  it('resets derived state: cycles, rooms and verifications gone, inbox unprocessed', async () => {
+    const { store } = ctx;
+    await store.insertInbox([makeEntry('EV_1'), makeEntry('EV_2'), makeEntry('EV_3')]);
+    await store.markProcessed(['EV_1', 'EV_2'], T0 + 9);
+    await store.recordProcessingFailure('EV_3', 'boom');
+    await store.saveCycles([makeCycle({ sid: 'PA_1' }), makeCycle({ sid: 'PA_2' })]);
+    await store.recordRoomFinished('RM_a', 'room-a', T0);
+    await store.markRoomVerified('room-a', T0);
+    expect(await store.tryAcquireLease('reconciler', 'A', T0, 1_000)).toBe(true);
+
+    await store.resetDerivedState();
+
+    expect(await store.listRoomCycles('room-a')).toEqual([]);
+    expect(await store.getRoomFinishTimes(['RM_a'])).toEqual(new Map());
+    expect(await store.listRoomVerifications()).toEqual([]);
+    const inbox = await store.listUnprocessed(10);
+    expect(inbox.map((e) => [e.eventId, e.processedAtMs, e.attempts, e.lastError])).toEqual([
+      ['EV_1', null, 0, null],
+      ['EV_2', null, 0, null],
+      ['EV_3', null, 0, null],
+    ]);
+    // Leases are coordination, not derived state.
+    expect(await store.tryAcquireLease('reconciler', 'B', T0 + 1, 1_000)).toBe(false);
+  });
+
+  it('resets derived state inside a caller transaction and rolls it back on throw', async () => {
+    const { store } = ctx;
+    await store.saveCycles([makeCycle({ sid: 'PA_1' })]);
+    await expect(
+      store.transaction(async (tx) => {
+        await tx.resetDerivedState();
+        expect(await tx.getCycles(['PA_1'])).toEqual([]);
+        throw new Error('abort rebuild');
+      }),
+    ).rejects.toThrow('abort rebuild');
+    expect((await store.getCycles(['PA_1'])).length).toBe(1);
+  });
+});

@@ -1,0 +1,66 @@
+import { afterEach, beforeEach } from 'vitest';
+import type { Cycle } from '../../src/core/index.js';
+import { openStore } from '../../src/store/index.js';
+import type { AttendanceStore, InboxEntry } from '../../src/store/index.js';
+import { useTestDatabase } from '../helpers/dialects.js';
+import type { TestDialect } from '../helpers/dialects.js';
+
+/** A migrated store on a fresh database for every test of the enclosing describe. */
+export function useMigratedStore(dialect: TestDialect): {
+  readonly store: AttendanceStore;
+  readonly url: string;
+} {
+  const database = useTestDatabase(dialect);
+  let store: AttendanceStore | undefined;
+  beforeEach(async () => {
+    store = await openStore(database.url);
+    await store.migrate();
+  });
+  afterEach(async () => {
+    await store?.close();
+    store = undefined;
+  });
+  return {
+    get store(): AttendanceStore {
+      if (store === undefined) throw new Error('useMigratedStore: store read outside a test');
+      return store;
+    },
+    get url(): string {
+      return database.url;
+    },
+  };
+}
+
+export const T0 = 1_700_000_005_250;
+
+export function makeCycle(overrides: Partial<Cycle> & Pick<Cycle, 'sid'>): Cycle {
+  return {
+    room: 'room-a',
+    roomSid: 'RM_a',
+    identity: 'alice',
+    name: 'Alice',
+    nameVersion: 3,
+    kind: 'STANDARD',
+    joinedAtMs: T0,
+    connected: true,
+    openedBy: 'webhook',
+    endedAtMs: null,
+    endedBy: null,
+    estimatedLeftAtMs: null,
+    lastSeenAtMs: T0 + 1_000,
+    ...overrides,
+  };
+}
+
+export function makeEntry(eventId: string, overrides: Partial<InboxEntry> = {}): InboxEntry {
+  return {
+    eventId,
+    source: 'webhook',
+    type: 'participant_joined',
+    room: 'room-a',
+    createdAtMs: T0,
+    receivedAtMs: T0 + 40,
+    body: `{"id":"${eventId}","event":"participant_joined"}`,
+    ...overrides,
+  };
+}
