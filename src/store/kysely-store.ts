@@ -10,6 +10,7 @@ export function createKyselyStore(driver: StoreDriver, logger?: StoreLogger): At
 
   return {
     ...ops,
+    ...driver.createHotReads?.(ops),
     dialect: driver.dialect,
 
     transaction<T>(fn: (tx: StoreOps) => Promise<T>): Promise<T> {

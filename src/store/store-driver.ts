@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { DbBoolean } from './rows.js';
 import type { Database } from './rows.js';
+import type { StoreOps } from './store.js';
 
 /** What the generic Kysely store needs from a dialect folder (`sqlite/`, `postgres/`). */
 export interface StoreDriver {
@@ -13,6 +14,11 @@ export interface StoreDriver {
    * must name it: without a schema the Migrator looks for its table in every schema.
    */
   migrationTableSchema(): Promise<string | undefined>;
+  /**
+   * Optional faster versions of hot reads for the store outside transactions, built around the
+   * generic ones (which they may fall back to).
+   */
+  createHotReads?(generic: StoreOps): Pick<StoreOps, 'getIdentityAttendance'>;
 }
 
 /** The narrow logger the store uses; pino's Logger fits. */

@@ -1,7 +1,8 @@
-import { Kysely, PostgresDialect, sql } from 'kysely';
+import { Kysely, sql } from 'kysely';
 import pg from 'pg';
 import type { Database } from '../rows.js';
 import type { StoreDriver, StoreLogger } from '../store-driver.js';
+import { AttendancePostgresDialect } from './attendance-postgres-dialect.js';
 
 const INT8_OID = 20;
 
@@ -20,7 +21,7 @@ export function openPostgresDriver(connectionString: string, logger?: StoreLogge
   const pool = new pg.Pool({ connectionString, types });
   // An idle client losing its connection emits 'error' on the pool; unhandled, it would crash.
   pool.on('error', (err) => logger?.warn({ err }, 'postgres idle connection failed'));
-  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  const db = new Kysely<Database>({ dialect: new AttendancePostgresDialect({ pool }) });
   return {
     dialect: 'postgres',
     db,

@@ -6,6 +6,7 @@ import { Kysely } from 'kysely';
 import type { Database as Tables } from '../rows.js';
 import type { StoreDriver } from '../store-driver.js';
 import { AttendanceSqliteDialect } from './attendance-sqlite-dialect.js';
+import { createPreparedReads } from './prepared-reads.js';
 
 export const MEMORY_FILENAME = ':memory:';
 const BUSY_TIMEOUT_MS = 5_000;
@@ -26,9 +27,11 @@ export async function openSqliteDriver(filename: string): Promise<StoreDriver> {
     database.close();
     throw e;
   }
+  const db = new Kysely<Tables>({ dialect: new AttendanceSqliteDialect({ database }) });
   return {
     dialect: 'sqlite',
-    db: new Kysely<Tables>({ dialect: new AttendanceSqliteDialect({ database }) }),
+    db,
+    createHotReads: createPreparedReads(database, db),
     encodeBoolean: (value) => (value ? 1 : 0),
     migrationTableSchema: () => Promise.resolve(undefined),
   };

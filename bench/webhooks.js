@@ -1,0 +1,86 @@
+// Pre-generated, pre-signed LiveKit webhooks: a realistic mix of participant_joined /
+// track_published / participant_left over many rooms and identities, each with a unique event id.
+import { signWebhook } from '../dist/emulator/index.js';
+
+const KEY = 'devkey';
+const SECRET = 'secret';
+
+/**
+ * Bodies as LiveKit's Go encoder writes them (camelCase, int64 as strings, defaults omitted).
+ * Participants are taken in blocks: everyone in a block joins, then publishes, then leaves, the way a
+ * busy deployment interleaves many meetings. Cycle `c` of an identity gets its own participant sid.
+ */
+export function generateWebhooks({ tag, rooms, identitiesPerRoom, count, block = 500 }) {
+  const iat = Math.floor(Date.now() / 1000);
+  const baseMs = Date.now() - 6 * 3600_000;
+  const out = new Array(count);
+  const participants = rooms * identitiesPerRoom;
+  let n = 0;
+  let seq = 0;
+  for (let cycle = 0; n < count; cycle++) {
+    for (let start = 0; start < participants && n < count; start += block) {
+      const end = Math.min(start + block, participants);
+      for (const kind of ['participant_joined', 'track_published', 'participant_left']) {
+        for (let p = start; p < end && n < count; p++) {
+          const r = p % rooms;
+          const i = Math.floor(p / rooms);
+          const room = `${tag}room-${r}`;
+          const identity = `user-${r}-${i}`;
+          const sid = `PA_${tag}${r}_${i}_${cycle}`;
+          const joinedAtMs = baseMs + cycle * 120_000 + (p % 1000) * 7;
+          const atMs =
+            kind === 'participant_joined'
+              ? joinedAtMs
+              : kind === 'track_published'
+                ? joinedAtMs + 2_000
+                : joinedAtMs + 60_000;
+          const body = JSON.stringify(
+            webhookObject(kind, {
+              id: `EV_${tag}${(seq++).toString(36)}_${cycle}`,
+              room,
+              roomSid: `RM_${tag}${r}`,
+              sid,
+              identity,
+              joinedAtMs,
+              createdAtS: Math.floor(atMs / 1000),
+            }),
+          );
+          const { token } = signWebhook({ apiKey: KEY, apiSecret: SECRET, body, iatSeconds: iat });
+          out[n++] = { body, token };
+        }
+      }
+    }
+  }
+  return out;
+}
+
+function webhookObject(kind, e) {
+  const room = { sid: e.roomSid, name: e.room };
+  if (kind === 'track_published') {
+    return {
+      event: kind,
+      room,
+      participant: { sid: e.sid, identity: e.identity },
+      track: { sid: `TR_${e.sid}`, type: 'AUDIO', name: 'microphone', source: 'MICROPHONE' },
+      id: e.id,
+      createdAt: String(e.createdAtS),
+    };
+  }
+  const joined = kind === 'participant_joined';
+  return {
+    event: kind,
+    room,
+    participant: {
+      sid: e.sid,
+      identity: e.identity,
+      state: joined ? 'ACTIVE' : 'DISCONNECTED',
+      joinedAt: String(Math.floor(e.joinedAtMs / 1000)),
+      joinedAtMs: String(e.joinedAtMs),
+      name: `User ${e.identity}`,
+      version: joined ? 2 : 5,
+      ...(joined ? {} : { disconnectReason: 'CLIENT_INITIATED' }),
+    },
+    id: e.id,
+    createdAt: String(e.createdAtS),
+  };
+}

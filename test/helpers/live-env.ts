@@ -1,0 +1,74 @@
+import type { AddressInfo } from 'node:net';
+import { vi } from 'vitest';
+import { ManualClock, startEmulatorServer, type EmulatorServer } from '../../src/emulator/index.js';
+import { createHarness, type Harness } from './harness.js';
+
+/** A whole-second start time, so LiveKit's seconds-precision createdAt is exact in assertions. */
+export const T0 = Date.UTC(2027, 0, 11, 9, 0, 0);
+
+export interface LiveEnv {
+  h: Harness;
+  emu: EmulatorServer;
+  clock: ManualClock;
+  /** Moves the emulator's clock and the process's Date (service clock, JWTs) together. */
+  advance(ms: number): Promise<void>;
+  /** Waits until every queued webhook was delivered (or dropped). */
+  settle(): Promise<void>;
+  reconcile(body?: { room?: string; dryRun?: boolean }): Promise<any>;
+  status(room: string, identity: string, query?: string): Promise<any>;
+  close(): Promise<void>;
+}
+
+/**
+ * The service on a real socket, the emulator on another, webhooks flowing between them and the
+ * official SDK asking the emulator: everything real but time, which tests move explicitly.
+ */
+export async function startLiveEnv(
+  databaseUrl: string,
+  opts: { env?: Record<string, string> } = {},
+): Promise<LiveEnv> {
+  vi.useFakeTimers({ toFake: ['Date'] });
+  vi.setSystemTime(T0);
+  const clock = new ManualClock({ startAtMs: T0 });
+  const emu = await startEmulatorServer({ port: 0, clock, retryScale: 0.001 });
+  const h = await createHarness({
+    databaseUrl,
+    livekitUrl: emu.url,
+    ...(opts.env ? { env: opts.env } : {}),
+  });
+  await h.app.listen({ port: 0, host: '127.0.0.1' });
+  const { port } = h.app.server.address() as AddressInfo;
+  emu.emulator.setWebhookUrls([`http://127.0.0.1:${port}/webhooks/livekit`]);
+  const settle = async () => {
+    await clock.advance(0);
+    await emu.emulator.idle();
+  };
+  return {
+    h,
+    emu,
+    clock,
+    async advance(ms) {
+      vi.setSystemTime(Date.now() + ms);
+      await clock.advance(ms);
+      await settle();
+    },
+    settle,
+    async reconcile(body = {}) {
+      const r = await h.api('/api/v1/reconcile', { method: 'POST', body });
+      if (r.status !== 200) throw new Error(`reconcile answered ${r.status}: ${r.body}`);
+      return r.json;
+    },
+    async status(room, identity, query = '') {
+      const r = await h.api(
+        `/api/v1/rooms/${encodeURIComponent(room)}/participants/${encodeURIComponent(identity)}${query}`,
+      );
+      if (r.status !== 200) throw new Error(`status answered ${r.status}: ${r.body}`);
+      return r.json;
+    },
+    async close() {
+      await h.close();
+      await emu.close();
+      vi.useRealTimers();
+    },
+  };
+}

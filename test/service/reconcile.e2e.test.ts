@@ -1,0 +1,261 @@
+import { afterEach, beforeEach, expect, it } from 'vitest';
+import { signWebhook } from '../../src/emulator/index.js';
+import { describeEachDialect, useTestDatabase } from '../helpers/dialects.js';
+import { startLiveEnv, T0, type LiveEnv } from '../helpers/live-env.js';
+
+const MIN = 60_000;
+const ROOM = 'class-101';
+
+describeEachDialect('reconciliation against the LiveKit emulator', (dialect) => {
+  const db = useTestDatabase(dialect);
+  let env: LiveEnv;
+  beforeEach(async () => {
+    env = await startLiveEnv(db.url);
+  });
+  afterEach(async () => {
+    await env.close();
+  });
+
+  it('counts 0 for a page open without joining the meeting (JOINING, then JOINED)', async () => {
+    env.emu.emulator.connect(ROOM, { identity: 'page-only', state: 'JOINING' });
+    await env.settle();
+    await env.advance(5 * MIN);
+    const pass = await env.reconcile();
+    expect(pass.summary).toEqual({
+      confirmed: 0,
+      opened: 0,
+      reopened: 0,
+      closed: 0,
+      unverified: 0,
+    });
+    const r = env.emu.emulator.listParticipants(ROOM)!;
+    env.emu.emulator.setState(ROOM, r[0]!.sid, 'JOINED');
+    await env.advance(5 * MIN);
+    await env.reconcile();
+    expect(await env.status(ROOM, 'page-only')).toMatchObject({
+      inMeeting: false,
+      attendedMs: 0,
+      cycles: [],
+      lastVerifiedAt: new Date(T0 + 10 * MIN).toISOString(),
+    });
+  });
+
+  it('counts a normal 10-minute stay as exactly 10 minutes', async () => {
+    const { sid } = env.emu.emulator.connect(ROOM, { identity: 'alice', name: 'Alice' });
+    await env.settle();
+    await env.advance(10 * MIN);
+    env.emu.emulator.disconnect(ROOM, sid);
+    await env.settle();
+    await env.advance(30 * MIN);
+    const s = await env.status(ROOM, 'alice');
+    expect(s).toMatchObject({
+      name: 'Alice',
+      inMeeting: false,
+      attendedMs: 10 * MIN,
+      firstJoinedAt: new Date(T0).toISOString(),
+      lastLeftAt: new Date(T0 + 10 * MIN).toISOString(),
+    });
+    expect(s.cycles).toEqual([
+      expect.objectContaining({
+        sid,
+        durationMs: 10 * MIN,
+        openedBy: 'webhook',
+        closedBy: 'webhook',
+      }),
+    ]);
+  });
+
+  it('stops attendance growing after a lost participant_left once a pass runs', async () => {
+    const { sid } = env.emu.emulator.connect(ROOM, { identity: 'alice' });
+    await env.settle();
+    await env.advance(5 * MIN);
+    expect((await env.reconcile()).summary.confirmed).toBe(1);
+    env.emu.emulator.setWebhookFaults({ dropRate: 1 });
+    await env.advance(1 * MIN);
+    env.emu.emulator.disconnect(ROOM, sid);
+    await env.settle();
+    await env.advance(1 * MIN);
+    expect(await env.status(ROOM, 'alice')).toMatchObject({ inMeeting: true, attendedMs: 7 * MIN });
+
+    const pass = await env.reconcile();
+    expect(pass.actions).toEqual([
+      {
+        room: ROOM,
+        identity: 'alice',
+        sid,
+        action: 'close',
+        at: new Date(T0 + 5 * MIN).toISOString(),
+      },
+    ]);
+    await env.advance(60 * MIN);
+    const s = await env.status(ROOM, 'alice');
+    expect(s).toMatchObject({ inMeeting: false, attendedMs: 5 * MIN });
+    expect(s.cycles[0]).toMatchObject({
+      closedBy: 'reconciler',
+      leftAt: new Date(T0 + 5 * MIN).toISOString(),
+    });
+  });
+
+  it("replaces the reconciler's estimate with a late participant_left", async () => {
+    const { sid } = env.emu.emulator.connect(ROOM, { identity: 'alice' });
+    await env.settle();
+    await env.advance(2 * MIN);
+    await env.reconcile();
+    env.emu.emulator.setWebhookFaults({ dropRate: 1 });
+    await env.advance(1 * MIN);
+    env.emu.emulator.disconnect(ROOM, sid);
+    await env.settle();
+    await env.reconcile();
+    const lost = env.emu.emulator.generatedEvents().find((e) => e.event === 'participant_left')!;
+    const res = await env.h.postWebhook(lost.body, { iatSeconds: Math.floor(Date.now() / 1000) });
+    expect(res.status).toBe(200);
+    const s = await env.status(ROOM, 'alice');
+    expect(s).toMatchObject({ attendedMs: 3 * MIN });
+    expect(s.cycles[0]).toMatchObject({
+      closedBy: 'webhook',
+      leftAt: new Date(T0 + 3 * MIN).toISOString(),
+    });
+  });
+
+  it('recovers a missed participant_joined at LiveKit joinedAtMs', async () => {
+    env.emu.emulator.setWebhookFaults({ dropRate: 1 });
+    const { sid, joinedAtMs } = env.emu.emulator.connect(ROOM, { identity: 'bob', name: 'Bob' });
+    await env.settle();
+    await env.advance(3 * MIN);
+    expect((await env.status(ROOM, 'bob')).inMeeting).toBe(false);
+    const pass = await env.reconcile();
+    expect(pass.actions).toEqual([
+      { room: ROOM, identity: 'bob', sid, action: 'open', at: new Date(joinedAtMs).toISOString() },
+    ]);
+    expect(await env.status(ROOM, 'bob')).toMatchObject({
+      inMeeting: true,
+      attendedMs: 3 * MIN,
+      name: 'Bob',
+    });
+  });
+
+  it.each([
+    'unavailable',
+    'unknown',
+    'deadline_exceeded',
+    'drop',
+    'unauthenticated',
+    'hang',
+  ] as const)(
+    'closes nothing while LiveKit fails with %s, then closes at the last confirmation',
+    async (mode) => {
+      const { sid } = env.emu.emulator.connect(ROOM, { identity: 'alice' });
+      await env.settle();
+      await env.advance(1 * MIN);
+      await env.reconcile();
+      env.emu.emulator.setWebhookFaults({ dropRate: 1 });
+      env.emu.emulator.disconnect(ROOM, sid);
+      await env.settle();
+      env.emu.emulator.setApiFault({ mode });
+      for (let i = 0; i < 3; i++) {
+        await env.advance(10 * MIN);
+        const pass = await env.reconcile();
+        expect(pass.outcome).toBe('failed');
+        expect(pass.summary.closed).toBe(0);
+        expect(pass.unverified.length).toBeGreaterThan(0);
+      }
+      expect(await env.status(ROOM, 'alice')).toMatchObject({
+        inMeeting: true,
+        lastVerifiedAt: new Date(T0 + 1 * MIN).toISOString(),
+      });
+      env.emu.emulator.setApiFault(null);
+      const pass = await env.reconcile();
+      expect(pass.summary.closed).toBe(1);
+      expect(await env.status(ROOM, 'alice')).toMatchObject({
+        inMeeting: false,
+        attendedMs: 1 * MIN,
+      });
+    },
+  );
+
+  it('closes nothing when only ListParticipants fails for one room, and verifies the others', async () => {
+    env.emu.emulator.connect('room-a', { identity: 'a' });
+    env.emu.emulator.connect('room-b', { identity: 'b' });
+    await env.settle();
+    env.emu.emulator.setApiFault({ mode: 'unavailable', rooms: ['room-a'] });
+    const pass = await env.reconcile();
+    expect(pass.outcome).toBe('partial');
+    expect(pass.unverified).toEqual([
+      expect.objectContaining({ room: 'room-a', kind: 'server_error' }),
+    ]);
+    expect(pass.summary.confirmed).toBe(1);
+  });
+
+  it('makes one ListRooms call plus one ListParticipants per live room or room with open cycles', async () => {
+    for (let i = 0; i < 5; i++) env.emu.emulator.connect(`room-${i}`, { identity: `u${i}` });
+    await env.settle();
+    env.emu.emulator.endRoom('room-4');
+    // room-4 is gone from LiveKit but its cycle is open only if room_finished was lost:
+    await env.settle();
+    env.emu.emulator.resetApiCalls();
+    const pass = await env.reconcile();
+    expect(pass.apiCalls).toBe(1 + 4);
+    expect(env.emu.emulator.apiCalls()).toEqual({ ListRooms: 1, ListParticipants: 4 });
+  });
+
+  it('changes nothing on a dry run but reports what it would do', async () => {
+    env.emu.emulator.setWebhookFaults({ dropRate: 1 });
+    env.emu.emulator.connect(ROOM, { identity: 'carol' });
+    await env.settle();
+    const dry = await env.reconcile({ dryRun: true });
+    expect(dry).toMatchObject({ dryRun: true, summary: { opened: 1 } });
+    expect(await env.status(ROOM, 'carol')).toMatchObject({
+      inMeeting: false,
+      cycles: [],
+      lastVerifiedAt: null,
+    });
+    const real = await env.reconcile({ room: ROOM });
+    expect(real).toMatchObject({ dryRun: false, room: ROOM, summary: { opened: 1 } });
+  });
+
+  it('shares one LiveKit call between concurrent ?verify=true reads of a room', async () => {
+    env.emu.emulator.setWebhookFaults({ dropRate: 1 });
+    env.emu.emulator.connect(ROOM, { identity: 'dave' });
+    await env.settle();
+    env.emu.emulator.resetApiCalls();
+    const reads = await Promise.all(
+      Array.from({ length: 10 }, () => env.status(ROOM, 'dave', '?verify=true')),
+    );
+    for (const r of reads) expect(r).toMatchObject({ inMeeting: true });
+    expect(env.emu.emulator.apiCalls()).toEqual({ ListRooms: 1, ListParticipants: 1 });
+    await env.status(ROOM, 'dave', '?verify=true');
+    expect(env.emu.emulator.apiCalls().ListParticipants).toBe(1);
+  });
+
+  it('does not reopen a sid that a webhook closed even if LiveKit still lists it', async () => {
+    const { sid, joinedAtMs } = env.emu.emulator.connect(ROOM, { identity: 'erin' });
+    await env.settle();
+    const body = JSON.stringify({
+      event: 'participant_left',
+      room: { sid: env.emu.emulator.listRooms()[0]!.sid, name: ROOM },
+      participant: { sid, identity: 'erin', state: 'DISCONNECTED', joinedAtMs: String(joinedAtMs) },
+      id: 'EV_staleleft0001',
+      createdAt: String(Math.floor(Date.now() / 1000)),
+    });
+    expect(
+      (await env.h.postWebhook(body, { iatSeconds: Math.floor(Date.now() / 1000) })).status,
+    ).toBe(200);
+    await env.advance(MIN);
+    const pass = await env.reconcile();
+    expect(pass.summary).toMatchObject({ opened: 0, reopened: 0, confirmed: 0 });
+    expect((await env.status(ROOM, 'erin')).inMeeting).toBe(false);
+  });
+
+  it('skips a scheduled pass while another instance holds the lease', async () => {
+    const store = env.h.rt.store;
+    expect(await store.tryAcquireLease('reconcile', 'other-instance', Date.now(), 60_000)).toBe(
+      true,
+    );
+    const report = await env.h.rt.reconciler.runPass({ trigger: 'schedule', skipIfBusy: true });
+    expect(report).toBeNull();
+    await store.releaseLease('reconcile', 'other-instance');
+    expect(
+      await env.h.rt.reconciler.runPass({ trigger: 'schedule', skipIfBusy: true }),
+    ).not.toBeNull();
+  });
+});
