@@ -18,6 +18,11 @@ export function formatReport(r: ReconcileReport): string {
     `${r.dryRun ? 'DRY RUN: nothing was changed. ' : ''}Reconcile pass over ${scope}: ${r.outcome}`,
   );
   out.push('');
+  if (r.error) {
+    out.push(`LiveKit could not be asked for its rooms (${r.error.kind}): ${r.error.reason}`);
+    out.push('Nothing was closed. Check LIVEKIT_URL, LIVEKIT_API_KEY and LIVEKIT_API_SECRET.');
+    out.push('');
+  }
   if (r.actions.length > 0) {
     out.push(
       formatTable(
@@ -80,7 +85,7 @@ export function registerVerifyCommand(
         console.log(
           opts.json ? JSON.stringify(reconcileReportJson(report), null, 2) : formatReport(report),
         );
-        if (report.unverified.length > 0) exit.code = EXIT_UNVERIFIED;
+        if (report.outcome !== 'ok') exit.code = EXIT_UNVERIFIED;
       } finally {
         await rt.close();
       }

@@ -39,6 +39,8 @@ export interface ReconcileReport {
   };
   actions: ReconcileActionReport[];
   unverified: UnverifiedRoom[];
+  /** Why the pass could not even list LiveKit's rooms; null when ListRooms answered. */
+  error: { kind: UnverifiedRoom['kind']; reason: string } | null;
 }
 
 function isoOrNull(ms: number | null): string | null {
@@ -65,5 +67,6 @@ export function reconcileReportJson(r: ReconcileReport) {
       at: isoOrNull(a.atMs),
     })),
     unverified: r.unverified,
+    error: r.error,
   };
 }

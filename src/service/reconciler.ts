@@ -121,7 +121,7 @@ export class Reconciler {
         unverified,
         apiCalls,
         roomsChecked,
-        listRoomsFailed: true,
+        error: { kind: live.error.kind, reason: live.error.message },
       });
     }
     const liveSids = new Map(live.value.map((r) => [r.name, r.sid]));
@@ -181,7 +181,7 @@ export class Reconciler {
       unverified,
       apiCalls,
       roomsChecked,
-      listRoomsFailed: false,
+      error: null,
     });
   }
 
@@ -269,14 +269,14 @@ export class Reconciler {
       unverified: UnverifiedRoom[];
       apiCalls: number;
       roomsChecked: number;
-      listRoomsFailed: boolean;
+      error: ReconcileReport['error'];
     },
   ): ReconcileReport {
     const finishedAtMs = this.deps.clock.now();
     const count = (a: ReconcileActionReport['action']) =>
       r.actions.filter((x) => x.action === a).length;
     const outcome: ReconcileReport['outcome'] =
-      r.listRoomsFailed || (r.roomsChecked === 0 && r.unverified.length > 0)
+      r.error !== null || (r.roomsChecked === 0 && r.unverified.length > 0)
         ? 'failed'
         : r.unverified.length > 0
           ? 'partial'
@@ -302,6 +302,7 @@ export class Reconciler {
         (a, b) => cmp(a.room, b.room) || cmp(a.identity, b.identity) || cmp(a.sid, b.sid),
       ),
       unverified: r.unverified.sort((a, b) => cmp(a.room, b.room)),
+      error: r.error,
     };
     this.deps.events.emit('reconcile:pass:complete', report);
     return report;

@@ -15,6 +15,7 @@ describeEachDialect('reconciliation against the LiveKit emulator', (dialect) => 
   afterEach(async () => {
     await env.close();
   });
+  const emu = () => env.emu.emulator;
 
   it('counts 0 for a page open without joining the meeting (JOINING, then JOINED)', async () => {
     env.emu.emulator.connect(ROOM, { identity: 'page-only', state: 'JOINING' });
@@ -244,6 +245,35 @@ describeEachDialect('reconciliation against the LiveKit emulator', (dialect) => 
     const pass = await env.reconcile();
     expect(pass.summary).toMatchObject({ opened: 0, reopened: 0, confirmed: 0 });
     expect((await env.status(ROOM, 'erin')).inMeeting).toBe(false);
+  });
+
+  it('rebuilds the same cycles from the journal, reconciler decisions included', async () => {
+    emu().setWebhookFaults({ dropRate: 1 });
+    const lost = emu().connect(ROOM, { identity: 'opened-by-pass' });
+    await env.settle();
+    emu().setWebhookFaults(null);
+    const kept = emu().connect(ROOM, { identity: 'left-lost' });
+    await env.settle();
+    await env.advance(2 * MIN);
+    expect((await env.reconcile()).summary).toMatchObject({ opened: 1, confirmed: 1 });
+    emu().setWebhookFaults({ dropRate: 1 });
+    emu().disconnect(ROOM, kept.sid);
+    await env.settle();
+    await env.advance(MIN);
+    expect((await env.reconcile()).summary).toMatchObject({ closed: 1, confirmed: 1 });
+    const before = await env.h.rt.store.listRoomCycles(ROOM);
+    expect(before.map((c) => [c.sid, c.openedBy, c.estimatedLeftAtMs !== null])).toEqual(
+      [
+        [lost.sid, 'reconciler', false],
+        [kept.sid, 'webhook', true],
+      ].sort((a, b) => (a[0]! < b[0]! ? -1 : 1)),
+    );
+    await env.h.rt.store.resetDerivedState();
+    await env.h.rt.inbox.drain();
+    const after = await env.h.rt.store.listRoomCycles(ROOM);
+    expect(after.map(({ lastSeenAtMs: _l, ...c }) => c)).toEqual(
+      before.map(({ lastSeenAtMs: _l, ...c }) => c),
+    );
   });
 
   it('skips a scheduled pass while another instance holds the lease', async () => {

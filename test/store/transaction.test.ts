@@ -1,4 +1,5 @@
 import { expect, it } from 'vitest';
+import type { IdentityAttendanceRows } from '../../src/store/index.js';
 import { describeEachDialect } from '../helpers/dialects.js';
 import { T0, makeCycle, makeEntry, useMigratedStore } from './use-store.js';
 
@@ -34,6 +35,20 @@ describeEachDialect('store transactions', (dialect) => {
     expect(await store.getCycles(['PA_1'])).toEqual([]);
     expect(await store.getRoomFinishTimes(['RM_a'])).toEqual(new Map());
     expect(await store.getRoomVerification('room-a')).toBe(null);
+  });
+
+  it("never shows a running transaction's writes to a status read made meanwhile", async () => {
+    const { store } = ctx;
+    const failure = new Error('rolled back');
+    let read: Promise<IdentityAttendanceRows> | undefined;
+    await expect(
+      store.transaction(async (tx) => {
+        await tx.saveCycles([makeCycle({ sid: 'PA_1' })]);
+        read = store.getIdentityAttendance('room-a', 'alice');
+        throw failure;
+      }),
+    ).rejects.toBe(failure);
+    expect(await read).toEqual({ cycles: [], lastVerifiedAtMs: null });
   });
 
   it('resets derived state: cycles, rooms and verifications gone, inbox unprocessed', async () => {

@@ -82,7 +82,9 @@ class CurrentSchemaIntrospector extends PostgresIntrospector {
         table = {
           name: row.table_name,
           schema: row.table_schema,
-          isView: row.table_kind === 'v', columns: [] };
+          isView: row.table_kind === 'v',
+          columns: [],
+        };
         tables.set(row.table_name, table);
       }
       table.columns.push({
@@ -96,5 +98,4 @@ class CurrentSchemaIntrospector extends PostgresIntrospector {
     }
     return [...tables.values()];
   }
-
 }

@@ -1,0 +1,490 @@
+// `npm run bench`: one run, all scenarios, so the ratios are comparable.
+//   node bench/run.js            the benchmark (about 2 minutes)
+//   node bench/run.js --profile  the same, with --cpu-prof on the server children and a summary of
+//                                the hot spots, plus in-process timing of the pieces
+//                                (numbers are lower under the profiler; use it for the why, not the what)
+// Servers run in child processes pinned to core 0; autocannon runs here, pinned to core 1.
+import autocannon from 'autocannon';
+import { execFileSync, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { summariseProfile, printProfile } from './profile.js';
+import { generateWebhooks } from './webhooks.js';
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+const API_TOKEN = 'bench-api-token-0123456789';
+const PG_URL = process.env.BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+const PROFILE = process.argv.includes('--profile');
+const CONNECTIONS = 64;
+const WARMUP_S = 2;
+const BARE_S = 5;
+const INGEST_S = 10;
+const READ_S = 10;
+const SQLITE_POOL = 150_000;
+const PG_POOL = 90_000;
+const ROOMS = 200;
+const IDENTITIES = 50;
+const PROFILE_DIR = join(HERE, 'profiles');
+
+const log = (...a) => console.log(...a);
+const rows = [];
+const notes = [];
+
+// ---------- CPU pinning ----------
+let pinned = false;
+try {
+  execFileSync('which', ['taskset'], { stdio: 'ignore' });
+  if (os.cpus().length >= 2) {
+    execFileSync('taskset', ['-a', '-cp', '1', String(process.pid)], { stdio: 'ignore' });
+    pinned = true;
+  }
+} catch {
+  pinned = false;
+}
+
+function spawnServer(mode, env = {}, profileName = null) {
+  const nodeArgs = [];
+  if (profileName) {
+    const dir = join(PROFILE_DIR, profileName);
+    rmSync(dir, { recursive: true, force: true });
+    mkdirSync(dir, { recursive: true });
+    nodeArgs.push('--cpu-prof', `--cpu-prof-dir=${dir}`);
+  }
+  const args = [...nodeArgs, join(HERE, 'server.js'), mode];
+  const child = pinned
+    ? spawn('taskset', ['-c', '0', process.execPath, ...args], {
+        stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
+        env: { ...process.env, ...env },
+      })
+    : spawn(process.execPath, args, {
+        stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
+        env: { ...process.env, ...env },
+      });
+  const exited = new Promise((resolve) => child.once('exit', (code) => resolve(code)));
+  const ready = new Promise((resolve, reject) => {
+    let buf = '';
+    child.stdout.on('data', (d) => {
+      buf += d.toString();
+      const m = /READY (\d+)/.exec(buf);
+      if (m) resolve(Number(m[1]));
+    });
+    child.once('exit', (code) => reject(new Error(`server ${mode} exited early (${code})`)));
+  });
+  return {
+    ready,
+    async stop() {
+      child.send('stop');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+      await exited;
+      clearTimeout(timer);
+      if (!profileName) return null;
+      const dir = join(PROFILE_DIR, profileName);
+      const file = readdirSync(dir).find((f) => f.endsWith('.cpuprofile'));
+      return file ? join(dir, file) : null;
+    },
+  };
+}
+
+/** Runs autocannon; `next()` (optional) gives each request's {method,path,headers,body}. */
+function load({ port, duration, method = 'GET', path = '/', headers, body, next }) {
+  return new Promise((resolve, reject) => {
+    let instance;
+    const opts = {
+      url: `http://127.0.0.1:${port}${path}`,
+      connections: CONNECTIONS,
+      duration,
+      method,
+      headers,
+      body,
+    };
+    if (next) {
+      opts.requests = [
+        {
+          setupRequest: (req) => {
+            const r = next();
+            if (r === null) {
+              setImmediate(() => instance?.stop());
+              return req;
+            }
+            return { ...req, ...r };
+          },
+        },
+      ];
+    }
+    instance = autocannon(opts, (err, result) => (err ? reject(err) : resolve(result)));
+  });
+}
+
+function summarise(result) {
+  const ok = result['2xx'];
+  return {
+    rps: ok / result.duration,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    total: result.requests.total,
+    ok,
+    non2xx: result.non2xx,
+    errors: result.errors + result.timeouts,
+    durationS: result.duration,
+  };
+}
+
+function addRow(name, s, extra = {}) {
+  const row = { name, ...s, ...extra };
+  rows.push(row);
+  const bad = s.non2xx || s.errors ? `  (non-2xx ${s.non2xx}, errors ${s.errors})` : '';
+  log(
+    `  ${name}: ${fmt(s.rps)}/s  p50 ${s.p50} ms  p99 ${s.p99} ms  (${s.ok} ok in ${s.durationS.toFixed(1)} s)${bad}`,
+  );
+  return row;
+}
+
+const fmt = (n) => Math.round(n).toLocaleString('en-US');
+
+/** A cursor over pre-signed webhooks; null when the pool is used up (the run then stops). */
+function webhookCursor(pool) {
+  let i = 0;
+  return {
+    get used() {
+      return i;
+    },
+    next() {
+      if (i >= pool.length) return null;
+      const w = pool[i++];
+      return {
+        method: 'POST',
+        path: '/webhooks/livekit',
+        headers: { 'content-type': 'application/webhook+json', authorization: w.token },
+        body: w.body,
+      };
+    },
+  };
+}
+
+async function ingestScenario({ label, port, pool, warmup }) {
+  const wc = webhookCursor(warmup);
+  const w = await load({ port, duration: WARMUP_S, next: () => wc.next() });
+  const cursor = webhookCursor(pool);
+  const result = await load({ port, duration: INGEST_S, next: () => cursor.next() });
+  if (cursor.used >= pool.length) notes.push(`${label}: the pool of ${pool.length} webhooks ran out`);
+  // Stored rows must lie between the 2xx answers and the requests built (autocannon builds each
+  // client's next request ahead, and aborts those in flight when the run stops).
+  return { s: summarise(result), answered: w['2xx'] + result['2xx'], built: wc.used + cursor.used };
+}
+
+const profiles = [];
+async function stopServer(server, title) {
+  const file = await server.stop();
+  if (file) profiles.push({ title, file });
+}
+
+// ---------- header ----------
+const meta = {
+  date: new Date().toISOString(),
+  node: process.version,
+  cpus: os.cpus().length,
+  cpuModel: os.cpus()[0]?.model ?? 'unknown',
+  pinned: pinned ? 'server on core 0, autocannon on core 1 (taskset)' : 'not pinned',
+  connections: CONNECTIONS,
+  profile: PROFILE,
+};
+log(`livekit-attendance bench — ${meta.date}`);
+log(`node ${meta.node}, ${meta.cpus} CPUs (${meta.cpuModel}), ${meta.pinned}, ${CONNECTIONS} connections`);
+if (PROFILE) log('PROFILE MODE: servers run under --cpu-prof; throughput is lower than normal');
+
+// ---------- 1. bare Fastify ----------
+log('\n[1] bare Fastify routes');
+let bare;
+{
+  const server = spawnServer('bare', {}, PROFILE ? 'bare' : null);
+  const port = await server.ready;
+  const sample = generateWebhooks({ tag: 'b', rooms: 1, identitiesPerRoom: 1, count: 1 })[0].body;
+  await load({ port, duration: WARMUP_S, path: '/bare' });
+  const post = summarise(
+    await load({
+      port,
+      duration: BARE_S,
+      method: 'POST',
+      path: '/bare',
+      headers: { 'content-type': 'application/json' },
+      body: sample,
+    }),
+  );
+  const get = summarise(await load({ port, duration: BARE_S, path: '/bare' }));
+  bare = { post, get };
+  addRow('bare POST {ok:true}', post);
+  addRow('bare GET small JSON', get);
+  await stopServer(server, 'bare');
+}
+
+// ---------- 2 + 4. SQLite: ingest, then reads ----------
+log('\n[2] verified webhook ingest → SQLite');
+const sqliteDir = mkdtempSync(join(os.tmpdir(), 'attendance-bench-'));
+const sqliteFile = join(sqliteDir, 'attendance.db');
+let sqliteIngest;
+try {
+  const t0 = performance.now();
+  const warmup = generateWebhooks({ tag: 'w', rooms: 50, identitiesPerRoom: 20, count: 30_000 });
+  const pool = generateWebhooks({
+    tag: '',
+    rooms: ROOMS,
+    identitiesPerRoom: IDENTITIES,
+    count: SQLITE_POOL,
+  });
+  log(`  signed ${fmt(warmup.length + pool.length)} webhooks in ${fmt(performance.now() - t0)} ms`);
+  const server = spawnServer(
+    'service',
+    { BENCH_DATABASE_URL: `sqlite:${sqliteFile}` },
+    PROFILE ? 'sqlite' : null,
+  );
+  const port = await server.ready;
+  const { s, answered, built } = await ingestScenario({ label: 'sqlite', port, pool, warmup });
+  sqliteIngest = addRow('webhook ingest, SQLite', s, {
+    ratio: s.rps / bare.post.rps,
+    ratioTo: 'bare POST',
+    target: '≥ 8,000/s',
+    pass: s.rps >= 8000 && s.non2xx === 0 && s.errors === 0,
+  });
+  const { default: Database } = await import('better-sqlite3');
+  const db = new Database(sqliteFile, { readonly: true, fileMustExist: true });
+  const stored = db.prepare('select count(*) as n from inbox').get().n;
+  const cycles = db.prepare('select count(*) as n from cycles').get().n;
+  db.close();
+  log(`  stored ${fmt(stored)} inbox rows (${fmt(answered)} answered 2xx, ${fmt(built)} built), ${fmt(cycles)} cycles`);
+  if (stored < answered || stored > built) notes.push(`sqlite: ${answered} webhooks answered 2xx but ${stored} stored`);
+  sqliteIngest.stored = stored;
+
+  log('\n[4] status reads on SQLite');
+  const paths = [];
+  for (let r = 0; r < ROOMS; r++) {
+    for (let i = 0; i < IDENTITIES; i++) {
+      paths.push(
+        `/api/v1/rooms/${encodeURIComponent(`room-${r}`)}/participants/${encodeURIComponent(`user-${r}-${i}`)}`,
+      );
+    }
+  }
+  let k = 0;
+  const nextRead = () => ({ method: 'GET', path: paths[(k++ * 7919) % paths.length] });
+  const headers = { authorization: `Bearer ${API_TOKEN}` };
+  await load({ port, duration: WARMUP_S, headers, next: nextRead });
+  const rs = summarise(await load({ port, duration: READ_S, headers, next: nextRead }));
+  addRow('status read, SQLite', rs, {
+    ratio: rs.rps / bare.get.rps,
+    ratioTo: 'bare GET',
+    target: '≥ 20,000/s, p99 < 10 ms',
+    pass: rs.rps >= 20_000 && rs.p99 < 10 && rs.non2xx === 0 && rs.errors === 0,
+  });
+  await stopServer(server, 'sqlite (ingest + reads)');
+} finally {
+  if (!PROFILE) rmSync(sqliteDir, { recursive: true, force: true });
+}
+
+// ---------- 3. PostgreSQL ingest ----------
+log('\n[3] verified webhook ingest → PostgreSQL');
+{
+  const { default: pg } = await import('pg');
+  const admin = new pg.Client({ connectionString: PG_URL, connectionTimeoutMillis: 3_000 });
+  let reachable = true;
+  try {
+    await admin.connect();
+  } catch (e) {
+    reachable = false;
+    const msg = `PostgreSQL at ${PG_URL} is not reachable (${e.message}): skipped`;
+    log(`  NOTICE: ${msg}`);
+    notes.push(msg);
+    rows.push({ name: 'webhook ingest, PostgreSQL', skipped: true, target: '≥ 4,000/s' });
+  }
+  if (reachable) {
+    const schema = `bench_${process.pid}_${randomBytes(4).toString('hex')}`;
+    await admin.query(`create schema "${schema}"`);
+    try {
+      const url = new URL(PG_URL);
+      url.searchParams.set('options', `-c search_path=${schema}`);
+      const warmup = generateWebhooks({ tag: 'pw', rooms: 50, identitiesPerRoom: 20, count: 15_000 });
+      const pool = generateWebhooks({
+        tag: 'p',
+        rooms: ROOMS,
+        identitiesPerRoom: IDENTITIES,
+        count: PG_POOL,
+      });
+      const server = spawnServer(
+        'service',
+        { BENCH_DATABASE_URL: url.toString() },
+        PROFILE ? 'postgres' : null,
+      );
+      const port = await server.ready;
+      const { s, answered, built } = await ingestScenario({ label: 'postgres', port, pool, warmup });
+      const row = addRow('webhook ingest, PostgreSQL', s, {
+        ratio: s.rps / bare.post.rps,
+        ratioTo: 'bare POST',
+        target: '≥ 4,000/s',
+        pass: s.rps >= 4000 && s.non2xx === 0 && s.errors === 0,
+      });
+      await stopServer(server, 'postgres ingest');
+      const stored = Number(
+        (await admin.query(`select count(*) as n from "${schema}".inbox`)).rows[0].n,
+      );
+      row.stored = stored;
+      log(`  stored ${fmt(stored)} inbox rows (${fmt(answered)} answered 2xx, ${fmt(built)} built)`);
+      if (stored < answered || stored > built) notes.push(`postgres: ${answered} webhooks answered 2xx but ${stored} stored`);
+    } finally {
+      await admin.query(`drop schema "${schema}" cascade`);
+      await admin.end();
+    }
+  }
+}
+
+// ---------- 5. reconcile pass ----------
+log('\n[5] reconcile pass: 1,000 rooms × 20 participants (emulator in-process)');
+const reconcile = {};
+{
+  const { startEmulatorServer } = await import('../dist/emulator/index.js');
+  const { loadConfig } = await import('../dist/config/index.js');
+  const { createLogger } = await import('../dist/telemetry/index.js');
+  const { createRuntime } = await import('../dist/main.js');
+  const dir = mkdtempSync(join(os.tmpdir(), 'attendance-bench-rec-'));
+  const emu = await startEmulatorServer({ port: 0 });
+  const rt = await createRuntime({
+    config: loadConfig({
+      DATABASE_URL: `sqlite:${join(dir, 'attendance.db')}`,
+      LOG_LEVEL: 'silent',
+      API_TOKEN,
+    }),
+    logger: createLogger({ level: 'silent' }),
+    livekit: { url: emu.url, apiKey: 'devkey', apiSecret: 'secret', timeoutMs: 10_000 },
+  });
+  try {
+    let t = performance.now();
+    emu.emulator.populate({ rooms: 1000, participantsPerRoom: 20 });
+    log(`  populated in ${fmt(performance.now() - t)} ms`);
+    for (const pass of ['first', 'second']) {
+      emu.emulator.resetApiCalls();
+      t = performance.now();
+      const report = await rt.reconciler.runPass({ trigger: 'cli' });
+      const ms = performance.now() - t;
+      const calls = emu.emulator.apiCalls();
+      const listRooms = calls.ListRooms ?? 0;
+      const listParticipants = calls.ListParticipants ?? 0;
+      const total = Object.values(calls).reduce((a, b) => a + b, 0);
+      const ok =
+        listRooms === 1 && listParticipants === 1000 && total === 1001 && ms < 5000;
+      reconcile[pass] = {
+        ms,
+        calls,
+        outcome: report?.outcome ?? 'skipped',
+        summary: report?.summary ?? null,
+        pass: ok && report?.outcome === 'ok',
+      };
+      log(
+        `  ${pass} pass: ${fmt(ms)} ms, ${listRooms} ListRooms + ${listParticipants} ListParticipants` +
+          ` (total ${total}), outcome ${report?.outcome}, ${JSON.stringify(report?.summary)}`,
+      );
+    }
+  } finally {
+    await rt.close();
+    await emu.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+// ---------- pieces (profile mode) ----------
+let pieces = null;
+if (PROFILE) {
+  pieces = await timePieces();
+}
+
+// ---------- output ----------
+const mdRows = [];
+const header = ['Scenario', 'Throughput', 'p50', 'p99', 'Ratio', 'Target', 'Result'];
+const fmtRow = (r) =>
+  r.skipped
+    ? [r.name, 'skipped', '', '', '', r.target, 'SKIP']
+    : [
+        r.name,
+        `${fmt(r.rps)}/s`,
+        `${r.p50} ms`,
+        `${r.p99} ms`,
+        r.ratio === undefined ? '1.00×' : `${r.ratio.toFixed(2)}× ${r.ratioTo}`,
+        r.target ?? '—',
+        r.pass === undefined ? '—' : r.pass ? 'PASS' : 'FAIL',
+      ];
+for (const r of rows) mdRows.push(fmtRow(r));
+for (const pass of ['first', 'second']) {
+  const p = reconcile[pass];
+  if (!p) continue;
+  mdRows.push([
+    `reconcile, ${pass} pass (1,000 rooms × 20)`,
+    `${fmt(p.ms)} ms`,
+    '',
+    '',
+    `${p.calls.ListRooms ?? 0} + ${p.calls.ListParticipants ?? 0} calls`,
+    '1 + 1,000 calls, < 5 s',
+    p.pass ? 'PASS' : 'FAIL',
+  ]);
+}
+const widths = header.map((h, i) => Math.max(h.length, ...mdRows.map((r) => String(r[i]).length)));
+const line = (cells) => `| ${cells.map((c, i) => String(c).padEnd(widths[i])).join(' | ')} |`;
+const table = [line(header), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...mdRows.map(line)];
+log(`\nResults (node ${meta.node}, ${meta.cpus} CPUs, ${meta.date})`);
+log(table.join('\n'));
+for (const n of notes) log(`note: ${n}`);
+
+const md = [
+  `Measured ${meta.date.slice(0, 10)} with node ${meta.node} on ${meta.cpus} CPUs (${meta.cpuModel}); ` +
+    `${meta.pinned}; autocannon, ${CONNECTIONS} connections, 127.0.0.1. Throughput counts 2xx responses.`,
+  '',
+  ...table,
+  '',
+  ...notes.map((n) => `- ${n}`),
+].join('\n');
+writeFileSync(join(HERE, 'results.md'), `${md}\n`);
+writeFileSync(
+  join(HERE, 'results.json'),
+  `${JSON.stringify({ meta, results: rows, reconcile, pieces, notes }, null, 2)}\n`,
+);
+log('\nwrote bench/results.json and bench/results.md');
+
+if (PROFILE) {
+  for (const p of profiles) printProfile(p.title, summariseProfile(p.file, 25));
+  log(`\nprofiles kept in ${PROFILE_DIR}`);
+}
+
+/** In-process per-call cost of the pieces on the hot paths (no HTTP). */
+async function timePieces() {
+  log('\n[pieces] in-process timing');
+  const { createWebhookVerifier } = await import('../dist/livekit/index.js');
+  const { loadConfig } = await import('../dist/config/index.js');
+  const { createLogger } = await import('../dist/telemetry/index.js');
+  const { createRuntime } = await import('../dist/main.js');
+  const out = {};
+  const hooks = generateWebhooks({ tag: 'v', rooms: 10, identitiesPerRoom: 10, count: 20_000 });
+  const verifier = createWebhookVerifier({ apiKey: 'devkey', apiSecret: 'secret' });
+  for (let i = 0; i < 2000; i++) await verifier.verify(hooks[i].body, hooks[i].token);
+  let t = performance.now();
+  for (let i = 2000; i < hooks.length; i++) await verifier.verify(hooks[i].body, hooks[i].token);
+  out.verifyUs = ((performance.now() - t) * 1000) / (hooks.length - 2000);
+  log(`  WebhookVerifier.verify: ${out.verifyUs.toFixed(1)} µs/webhook`);
+  const rt = await createRuntime({
+    config: loadConfig({ DATABASE_URL: `sqlite:${sqliteFile}`, LOG_LEVEL: 'silent', API_TOKEN }),
+    logger: createLogger({ level: 'silent' }),
+    livekit: { url: null, apiKey: 'devkey', apiSecret: 'secret', timeoutMs: 2_000 },
+  });
+  try {
+    const n = 20_000;
+    for (let i = 0; i < 2000; i++) await rt.query.identityStatus(`room-${i % ROOMS}`, `user-${i % ROOMS}-${i % IDENTITIES}`);
+    t = performance.now();
+    for (let i = 0; i < n; i++) {
+      const r = (i * 7919) % ROOMS;
+      await rt.query.identityStatus(`room-${r}`, `user-${r}-${i % IDENTITIES}`);
+    }
+    out.identityStatusUs = ((performance.now() - t) * 1000) / n;
+    log(`  AttendanceQuery.identityStatus (SQLite): ${out.identityStatusUs.toFixed(1)} µs/call`);
+  } finally {
+    await rt.close();
+    rmSync(sqliteDir, { recursive: true, force: true });
+  }
+  return out;
+}

@@ -1,0 +1,123 @@
+import { afterEach, beforeEach, expect, it } from 'vitest';
+import { describeEachDialect, useTestDatabase } from '../helpers/dialects.js';
+import { createHarness, TEST_API_TOKEN, type Harness } from '../helpers/harness.js';
+import { HTTP_ERRORS } from '../../src/http/index.js';
+
+describeEachDialect('attendance API', (dialect) => {
+  const db = useTestDatabase(dialect);
+  let h: Harness;
+  beforeEach(async () => {
+    h = await createHarness({ databaseUrl: db.url });
+  });
+  afterEach(async () => {
+    await h.close();
+  });
+
+  it.each([
+    ['no Authorization header', undefined],
+    ['a wrong token', `Bearer ${TEST_API_TOKEN}x`],
+    ['a token without Bearer', TEST_API_TOKEN],
+    ['an empty Bearer', 'Bearer '],
+  ])('answers 401 to %s on every /api/ route', async (_name, authorization) => {
+    for (const [method, url] of [
+      ['GET', '/api/v1/rooms/r/participants/u'],
+      ['GET', '/api/v1/rooms/r/attendance'],
+      ['POST', '/api/v1/reconcile'],
+      ['GET', '/metrics'],
+    ] as const) {
+      const res = await h.app.inject({
+        method,
+        url,
+        headers: authorization !== undefined ? { authorization } : {},
+      });
+      expect(res.statusCode).toBe(401);
+      expect(res.json()).toEqual({
+        error: 'unauthorized',
+        message: 'send Authorization: Bearer <API_TOKEN>',
+      });
+    }
+  });
+
+  it('serves /healthz without a token', async () => {
+    const res = await h.app.inject({ method: 'GET', url: '/healthz' });
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toMatchObject({ status: 'ok' });
+  });
+
+  it('describes every route in /openapi.json from the validating schemas', async () => {
+    const res = await h.app.inject({ method: 'GET', url: '/openapi.json' });
+    expect(res.statusCode).toBe(200);
+    const doc = res.json();
+    expect(doc.openapi).toMatch(/^3\./);
+    expect(Object.keys(doc.paths).sort()).toEqual([
+      '/api/v1/reconcile',
+      '/api/v1/rooms/{room}/attendance',
+      '/api/v1/rooms/{room}/participants/{identity}',
+      '/webhooks/livekit',
+    ]);
+    const status = doc.paths['/api/v1/rooms/{room}/participants/{identity}'].get;
+    expect(
+      Object.keys(status.responses['200'].content['application/json'].schema.properties),
+    ).toEqual([
+      'room',
+      'identity',
+      'name',
+      'inMeeting',
+      'attendedMs',
+      'firstJoinedAt',
+      'lastLeftAt',
+      'lastVerifiedAt',
+      'cycles',
+    ]);
+  });
+
+  it.each([
+    ['an unknown field', { rooms: 'x' }],
+    ['a non-boolean dryRun', { dryRun: 'maybe-not' }],
+    ['an empty room', { room: '' }],
+  ])('answers 400 to a reconcile body with %s', async (_name, body) => {
+    const res = await h.api('/api/v1/reconcile', { method: 'POST', body });
+    expect(res.status).toBe(400);
+    expect(res.json.error).toBe('invalid_request');
+  });
+
+  it('answers 400 to malformed JSON and to an unknown query parameter, never 500', async () => {
+    const bad = await h.app.inject({
+      method: 'POST',
+      url: '/api/v1/reconcile',
+      headers: { authorization: `Bearer ${TEST_API_TOKEN}`, 'content-type': 'application/json' },
+      payload: '{"room":',
+    });
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json().error).toBe('invalid_request');
+    expect((await h.api('/api/v1/rooms/r/attendance?format=xml')).status).toBe(400);
+    expect((await h.api('/api/v1/rooms/r/participants/u?verify=perhaps')).status).toBe(400);
+    expect((await h.api(`/api/v1/rooms/${'x'.repeat(600)}/attendance`)).status).toBe(400);
+  });
+
+  it('reports a pass with LiveKit unconfigured as failed and closes nothing', async () => {
+    const res = await h.api('/api/v1/reconcile', { method: 'POST', body: { room: 'r1' } });
+    expect(res.status).toBe(200);
+    expect(res.json).toMatchObject({
+      outcome: 'failed',
+      summary: { closed: 0, unverified: 1 },
+      unverified: [{ room: 'r1', kind: 'misconfigured' }],
+    });
+  });
+
+  it('answers unknown routes with a JSON 404', async () => {
+    const res = await h.app.inject({ method: 'GET', url: '/nope' });
+    expect(res.statusCode).toBe(404);
+    expect(res.json()).toEqual({ error: 'not_found', message: 'no route GET /nope' });
+  });
+
+  it('serves Prometheus metrics with the token', async () => {
+    const res = await h.api('/metrics');
+    expect(res.status).toBe(200);
+    expect(res.body).toContain('livekit_attendance_webhooks_received_total');
+  });
+
+  it('uses only registered error codes in its schemas', () => {
+    expect(Object.keys(HTTP_ERRORS)).toContain('invalid_request');
+  });
+});
