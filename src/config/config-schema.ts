@@ -88,7 +88,7 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = Object.freeze([
     name: 'API_TOKEN',
     default: null,
     description:
-      'Bearer token for the read API, at least 16 characters. Unset: the read API needs no token. Never logged.',
+      'Bearer token for every /api/ route and /metrics, at least 16 characters. Unset: serve generates one at start and prints it once. Never logged.',
   },
   {
     name: 'RECONCILE_INTERVAL_SECONDS',
@@ -381,7 +381,7 @@ export interface Config {
     /** RoomService request timeout in ms. Env `LIVEKIT_TIMEOUT_SECONDS` (1-60), default 10 s. */
     readonly timeoutMs: number;
   };
-  /** Bearer token for the read API (16+ characters); null = no auth. Env `API_TOKEN`. Secret. */
+  /** Bearer token for /api/ and /metrics (16+ characters); null = serve generates one. Env `API_TOKEN`. Secret. */
   readonly apiToken: string | null;
   /** Time between reconcile passes in ms. Env `RECONCILE_INTERVAL_SECONDS` (≥ 5), default 120 s. */
   readonly reconcileIntervalMs: number;

@@ -5,7 +5,8 @@ import type { AttendanceStore, StoreOps } from './store.js';
 
 /** AttendanceStore for every dialect: the dialect folders only build the StoreDriver. */
 export function createKyselyStore(driver: StoreDriver, logger?: StoreLogger): AttendanceStore {
-  const { db, encodeBoolean } = driver;
+  const { db } = driver;
+  const encodeBoolean = (value: boolean) => driver.encodeBoolean(value);
   const ops = createStoreOps(db, encodeBoolean);
 
   return {
@@ -14,7 +15,10 @@ export function createKyselyStore(driver: StoreDriver, logger?: StoreLogger): At
     dialect: driver.dialect,
 
     transaction<T>(fn: (tx: StoreOps) => Promise<T>): Promise<T> {
-      return db.transaction().execute((trx) => fn(createStoreOps(trx, encodeBoolean)));
+      return db.transaction().execute(async (trx) => {
+        await driver.serializeWriters?.(trx);
+        return fn(createStoreOps(trx, encodeBoolean));
+      });
     },
 
     resetDerivedState() {

@@ -1,5 +1,5 @@
 import type { ColumnType, Generated, Insertable, Selectable } from 'kysely';
-import type { Cycle, CycleSource, ParticipantKind } from '../core/index.js';
+import type { Cycle, CycleSource } from '../core/index.js';
 import type { InboxEntry, InboxSource, RoomVerification, StoredInboxEntry } from './store.js';
 
 // Row shapes of migrations/0001-initial.ts. BIGINT columns are JS numbers on both databases
@@ -126,7 +126,7 @@ export function fromCycleRow(row: CycleRow): Cycle {
     identity: row.identity,
     name: row.name,
     nameVersion: row.name_version,
-    kind: row.kind as ParticipantKind | null,
+    kind: row.kind,
     joinedAtMs: row.joined_at_ms,
     connected: row.connected === true || row.connected === 1,
     openedBy: row.opened_by as CycleSource,

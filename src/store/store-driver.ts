@@ -19,6 +19,11 @@ export interface StoreDriver {
    * generic ones (which they may fall back to).
    */
   createHotReads?(generic: StoreOps): Pick<StoreOps, 'getIdentityAttendance'>;
+  /**
+   * Runs first in every store transaction so that read-modify-write transactions of cycles never
+   * interleave, also across processes. SQLite needs nothing (BEGIN IMMEDIATE takes the write lock).
+   */
+  serializeWriters?(trx: Kysely<Database>): Promise<void>;
 }
 
 /** The narrow logger the store uses; pino's Logger fits. */

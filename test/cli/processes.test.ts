@@ -27,8 +27,8 @@ function start(
     out += b.toString();
     for (const l of listeners) l();
   };
-  child.stdout!.on('data', onData);
-  child.stderr!.on('data', onData);
+  child.stdout.on('data', onData);
+  child.stderr.on('data', onData);
   return {
     child,
     output: () => out,

@@ -19,7 +19,6 @@ export interface Harness {
     opts?: { iatSeconds?: number; secret?: string; key?: string },
   ): Promise<{ status: number; json: unknown }>;
   /** GETs an /api/ path with the bearer token. */
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- tests read response JSON loosely
   api(
     path: string,
     init?: { method?: 'GET' | 'POST'; body?: unknown; headers?: Record<string, string> },

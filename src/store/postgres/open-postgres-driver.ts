@@ -14,8 +14,13 @@ const types: pg.CustomTypesConfig = {
   getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
     oid === INT8_OID && format !== 'binary'
       ? (value: string) => Number(value)
-      : pg.types.getTypeParser(oid, format)) as pg.CustomTypesConfig['getTypeParser'],
+      : (pg.types.getTypeParser(oid, format) as (
+          value: string,
+        ) => unknown)) as pg.CustomTypesConfig['getTypeParser'],
 };
+
+/** Advisory lock key for cycle writers: an arbitrary constant ('lkattend' in ASCII). */
+const WRITER_LOCK_KEY = 0x6c6b617474656e64n.toString();
 
 export function openPostgresDriver(connectionString: string, logger?: StoreLogger): StoreDriver {
   const pool = new pg.Pool({ connectionString, types });
@@ -25,6 +30,12 @@ export function openPostgresDriver(connectionString: string, logger?: StoreLogge
   return {
     dialect: 'postgres',
     db,
+    // Two instances applying webhooks for the same sid would otherwise both read "no cycle" and the
+    // later upsert would overwrite the other. One transaction-scoped advisory lock serialises every
+    // cycle-writing transaction; batches are group commits, so this costs little throughput.
+    async serializeWriters(trx) {
+      await sql`select pg_advisory_xact_lock(${WRITER_LOCK_KEY})`.execute(trx);
+    },
     encodeBoolean: (value) => value,
     async migrationTableSchema() {
       const { rows } = await sql<{ schema: string }>`select current_schema() as schema`.execute(db);

@@ -47,7 +47,7 @@ export function createPreparedReads(
             lastVerifiedAtMs: verified?.last_verified_at_ms ?? null,
           });
         } catch (e: unknown) {
-          return Promise.reject(e as Error);
+          return Promise.reject(e instanceof Error ? e : new Error(String(e)));
         }
       },
     };
