@@ -20,9 +20,23 @@ export class ReconcileScheduler {
   private running: Promise<unknown> = Promise.resolve();
   private stopped = false;
 
+  private readonly lossDebounceMs: number;
+  private readonly retryMinMs: number;
+
   constructor(
-    private readonly deps: { reconciler: Reconciler; intervalMs: number; logger: Logger },
-  ) {}
+    private readonly deps: {
+      reconciler: Reconciler;
+      intervalMs: number;
+      logger: Logger;
+      /** Default 2 s. */
+      lossDebounceMs?: number;
+      /** Default 5 s. */
+      retryMinMs?: number;
+    },
+  ) {
+    this.lossDebounceMs = deps.lossDebounceMs ?? LOSS_DEBOUNCE_MS;
+    this.retryMinMs = deps.retryMinMs ?? RETRY_MIN_MS;
+  }
 
   start(): void {
     this.stopped = false;
@@ -35,7 +49,7 @@ export class ReconcileScheduler {
     const t = setTimeout(() => {
       this.lossTimers.delete(room);
       this.track(this.deps.reconciler.runPass({ room, trigger: 'loss', skipIfBusy: false }));
-    }, LOSS_DEBOUNCE_MS);
+    }, this.lossDebounceMs);
     t.unref();
     this.lossTimers.set(room, t);
   }
@@ -63,7 +77,7 @@ export class ReconcileScheduler {
     this.failures = failed ? this.failures + 1 : 0;
     const { intervalMs } = this.deps;
     if (failed) {
-      const backoff = Math.min(intervalMs, RETRY_MIN_MS * 2 ** (this.failures - 1));
+      const backoff = Math.min(intervalMs, this.retryMinMs * 2 ** (this.failures - 1));
       this.schedule(backoff, 'retry');
     } else {
       this.schedule(intervalMs, 'schedule');
