@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
 import type { FastifyInstance } from 'fastify';
 import type { Config } from './config/index.js';
-import { DEFAULT_UNCOUNTED_KINDS, systemClock, type Clock } from './core/index.js';
+import { systemClock, type Clock } from './core/index.js';
 import { buildApp } from './http/index.js';
 import {
   createRoomServiceGateway,
@@ -92,9 +92,7 @@ export async function createRuntime(opts: {
     now: () => clock.now(),
   });
   const policy = {
-    uncountedKinds: new Set<string>(
-      config.uncountedKinds.length > 0 ? config.uncountedKinds : DEFAULT_UNCOUNTED_KINDS,
-    ),
+    uncountedKinds: new Set<string>(config.uncountedKinds),
   };
   const query = new AttendanceQuery({ store, clock, policy });
   const gateway = livekit.url
@@ -111,6 +109,8 @@ export async function createRuntime(opts: {
     clock,
     logger: logger.child({ area: 'reconciler' }),
     events,
+    // Outlives three hung RoomService calls, so a slow pass never loses it to a renewal gap.
+    leaseTtlMs: Math.max(60_000, 3 * livekit.timeoutMs + 30_000),
   });
   const roomVerifier = new RoomVerifier({ reconciler, clock });
   const scheduler = new ReconcileScheduler({

@@ -1,5 +1,6 @@
 import { SingleBar, Presets } from 'cli-progress';
 import type { Command } from 'commander';
+import { rebuildFromJournal } from '../service/index.js';
 import { commandLogger, configuredLiveKit, loadCliConfig } from './common.js';
 import type { Composition } from './composition.js';
 
@@ -18,26 +19,31 @@ export function registerRebuildCommand(
       const logger = commandLogger(config);
       const rt = await c.createRuntime({ config, logger, livekit: configuredLiveKit(config, c) });
       try {
-        await rt.store.resetDerivedState();
-        const { total } = await rt.store.countInbox();
-        const bar = process.stderr.isTTY
-          ? new SingleBar(
+        let bar: SingleBar | null = null;
+        const started = Date.now();
+        const result = await rebuildFromJournal({
+          writer: rt.writer,
+          inbox: rt.inbox,
+          now: () => rt.clock.now(),
+          onStart: (total) => {
+            if (!process.stderr.isTTY) return;
+            bar = new SingleBar(
               {
                 format: 'rebuild [{bar}] {percentage}% | {value}/{total} events | ETA {eta}s',
                 stream: process.stderr,
               },
               Presets.shades_classic,
-            )
-          : null;
-        bar?.start(total, 0);
-        const started = Date.now();
-        const applied = await rt.inbox.drain((done) => bar?.update(done));
-        bar?.update(applied);
-        bar?.stop();
-        const { unprocessed } = await rt.store.countInbox();
+            );
+            bar.start(total, 0);
+          },
+          onProgress: (done) => bar?.update(done),
+        });
+        (bar as SingleBar | null)?.stop();
         console.log(
-          `rebuilt cycles from ${applied} of ${total} stored events in ${Date.now() - started} ms` +
-            (unprocessed > 0 ? `; ${unprocessed} could not be applied (see the log)` : ''),
+          `rebuilt cycles from ${result.applied} of ${result.total} stored events in ${Date.now() - started} ms` +
+            (result.unprocessed > 0
+              ? `; ${result.unprocessed} could not be applied (see the log)`
+              : ''),
         );
       } finally {
         await rt.close();

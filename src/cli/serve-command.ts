@@ -23,7 +23,13 @@ export function registerServeCommand(
     .action(async (opts: { port?: string; host?: string }) => {
       const config = loadCliConfig(process.env, { PORT: opts.port, HOST: opts.host });
       const logger = createLogger({ level: config.logLevel, pretty: process.stdout.isTTY });
-      const demo = config.demo === 'on' || (config.demo === 'auto' && config.livekit.url === null);
+      // auto: demo only when no LiveKit variable at all is set. An operator who set a key but forgot
+      // the URL gets their own key pair (and a warning), never the public development pair.
+      const noLiveKit =
+        config.livekit.url === null &&
+        config.livekit.apiKey === null &&
+        config.livekit.apiSecret === null;
+      const demo = config.demo === 'on' || (config.demo === 'auto' && noLiveKit);
 
       let emulator: EmulatorServer | null = null;
       let livekit = configuredLiveKit(config, c);
@@ -43,6 +49,10 @@ export function registerServeCommand(
         logger.warn(
           { emulator: emulator.url },
           'DEMO MODE: no LIVEKIT_URL is set, so attendance comes from a built-in LiveKit emulator running a simulated class. Set LIVEKIT_URL, LIVEKIT_API_KEY and LIVEKIT_API_SECRET to use your LiveKit (or DEMO=off).',
+        );
+      } else if (config.livekit.url === null && config.livekit.apiKey !== null) {
+        logger.warn(
+          'LIVEKIT_URL is not set: webhooks are verified with LIVEKIT_API_KEY, but the reconciler cannot ask LiveKit who is in the room until LIVEKIT_URL is set.',
         );
       } else if (config.livekit.url === null) {
         logger.warn(
@@ -74,13 +84,14 @@ export function registerServeCommand(
         'livekit-attendance listening',
       );
 
+      let draining: Promise<unknown> = Promise.resolve();
       const drain = () =>
-        rt.inbox
+        (draining = rt.inbox
           .drain()
           .then(
             (n) => n > 0 && logger.info({ applied: n }, 'applied stored webhooks from the inbox'),
           )
-          .catch((err: unknown) => logger.error({ err }, 'inbox retry failed'));
+          .catch((err: unknown) => logger.error({ err }, 'inbox retry failed')));
       void drain(); // a crash between storing and applying loses nothing: apply what is left
       const inboxTimer = setInterval(() => void drain(), INBOX_RETRY_MS);
       inboxTimer.unref();
@@ -107,6 +118,7 @@ export function registerServeCommand(
           void (async () => {
             try {
               await app.close();
+              await draining;
               await rt.close();
               await emulator?.close();
               logger.info('stopped');

@@ -109,7 +109,7 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = Object.freeze([
   {
     name: 'UNCOUNTED_KINDS',
     default: 'EGRESS,INGRESS,AGENT,BRIDGE',
-    description: `Comma-separated participant kinds not counted as attendance, from ${PARTICIPANT_KIND_NAMES.join(', ')} (case-insensitive).`,
+    description: `Comma-separated participant kinds not counted as attendance, from ${PARTICIPANT_KIND_NAMES.join(', ')} (case-insensitive); none counts every kind.`,
   },
   {
     name: 'LOG_LEVEL',
@@ -254,11 +254,13 @@ const uncountedKinds = z.string().transform((s, ctx) => {
     .split(',')
     .map((k) => k.trim().toUpperCase())
     .filter((k) => k !== '');
+  // NONE: count every kind (agents and recorders too).
+  if (names.length === 1 && names[0] === 'NONE') return [];
   const unknown = names.filter((k) => !(PARTICIPANT_KIND_NAMES as readonly string[]).includes(k));
   if (names.length === 0 || unknown.length > 0) {
     ctx.addIssue({
       code: 'custom',
-      message: `must be a comma-separated list of ${PARTICIPANT_KIND_NAMES.join(', ')}`,
+      message: `must be a comma-separated list of ${PARTICIPANT_KIND_NAMES.join(', ')}, or none`,
     });
     return z.NEVER;
   }
@@ -389,7 +391,7 @@ export interface Config {
   readonly webhookBodyLimitBytes: number;
   /**
    * Participant kind names (upper case, no duplicates) not counted as attendance. Env
-   * `UNCOUNTED_KINDS`, default EGRESS, INGRESS, AGENT, BRIDGE. Never empty.
+   * `UNCOUNTED_KINDS`, default EGRESS, INGRESS, AGENT, BRIDGE; empty when set to `none`.
    */
   readonly uncountedKinds: readonly string[];
   /** pino level. Env `LOG_LEVEL` (case-insensitive), default `info`. */

@@ -25,6 +25,7 @@ export interface SimulatedClass {
 export function startSimulatedClass(emu: Emulator, opts: { tickMs?: number } = {}): SimulatedClass {
   const tickMs = opts.tickMs ?? 4_000;
   const online = new Map<string, string>(); // identity -> sid
+  const published = new Set<string>();
   const connect = (identity: string, name: string, kind?: 'AGENT' | 'EGRESS') => {
     const r = emu.connect(DEMO_ROOM, { identity, name, ...(kind ? { kind } : {}) });
     online.set(identity, r.sid);
@@ -49,14 +50,19 @@ export function startSimulatedClass(emu: Emulator, opts: { tickMs?: number } = {
       if (roll < 2) {
         emu.disconnect(DEMO_ROOM, sid, { reason: 'CLIENT_INITIATED' });
         online.delete(identity);
+        published.delete(sid);
       } else if (roll < 3) {
         // A device switch: the same identity connects again and LiveKit replaces the old session.
+        published.delete(sid);
         connect(identity, name);
       } else if (roll < 4) {
         emu.abruptDisconnect(DEMO_ROOM, sid);
         online.delete(identity);
-      } else {
+        published.delete(sid);
+      } else if (!published.has(sid)) {
+        // One microphone per connection, as a real client publishes (tracks are presence evidence).
         emu.publishTrack(DEMO_ROOM, sid, { source: 'MICROPHONE' });
+        published.add(sid);
       }
     } catch {
       // A participant the emulator already closed (abrupt disconnect ended it): start afresh next tick.

@@ -24,7 +24,12 @@ import {
 import { EmulatorError } from './errors.js';
 import { createSeededRandom, newId, type RandomSource, secureRandom } from './ids.js';
 import { toWebhookJson } from './proto-json.js';
-import { type DeliveryRecord, type WebhookFaults, WebhookSender } from './webhook-sender.js';
+import {
+  MAX_LOG_RECORDS,
+  type DeliveryRecord,
+  type WebhookFaults,
+  WebhookSender,
+} from './webhook-sender.js';
 import {
   type ConnectOptions,
   type ConnectResult,
@@ -587,6 +592,9 @@ export class Emulator {
         : { participantSid: event.participant.sid, identity: event.participant.identity }),
       body,
     });
+    if (this.generated.length > MAX_LOG_RECORDS) {
+      this.generated.splice(0, this.generated.length - MAX_LOG_RECORDS);
+    }
     this.sender.enqueue({ id: event.id, event: event.event, room, body });
   }
 }

@@ -7,6 +7,9 @@ import type { EmulatorLogger } from './logger.js';
 import { signWebhook } from './webhook-signer.js';
 
 /** Fault injection for webhook delivery. Rates are probabilities in [0, 1]. */
+/** Delivery records kept for inspection; older ones are forgotten. */
+export const MAX_LOG_RECORDS = 10_000;
+
 export interface WebhookFaults {
   /** Probability that a dequeued event is silently never sent. */
   dropRate: number;
@@ -301,6 +304,8 @@ export class WebhookSender {
       completedAtMs: this.options.clock.now(),
       ...result,
     });
+    // A long-running emulator (standalone, demo mode) keeps only the most recent records.
+    if (this.log.length > MAX_LOG_RECORDS) this.log.splice(0, this.log.length - MAX_LOG_RECORDS);
     this.options.logger?.debug(
       { id: item.id, event: item.event, room: item.room, outcome: result.outcome },
       'webhook done',

@@ -43,17 +43,14 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     routerOptions: { maxParamLength: 2048 },
     ajv: { customOptions: { coerceTypes: true, removeAdditional: false, allErrors: false } },
     return503OnClosing: true,
+    // Fastify's own early 400s (a path that is not valid percent-encoding) in our error shape.
+    frameworkErrors: (err, _req, reply) => {
+      // The reply here is typed for no route in particular; the raw response is enough.
+      reply.raw.writeHead(400, { 'content-type': 'application/json; charset=utf-8' });
+      reply.raw.end(JSON.stringify({ error: 'invalid_request', message: err.message }));
+    },
   });
 
-  const checkToken = createBearerCheck(deps.apiToken);
-  app.addHook('onRequest', async (req) => {
-    const path = req.url;
-    if (path.startsWith('/api/') || path === '/metrics') {
-      if (!checkToken(req.headers.authorization)) {
-        throw new HttpError('unauthorized', 'send Authorization: Bearer <API_TOKEN>');
-      }
-    }
-  });
   app.addHook('onResponse', async (req, reply) => {
     if (deps.logger.isLevelEnabled('debug')) {
       req.log.debug(
@@ -109,16 +106,25 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     version: deps.version,
   }));
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
-  if (deps.renderMetrics) {
-    const render = deps.renderMetrics;
-    app.get('/metrics', { schema: { hide: true } }, async (_req, reply) => {
-      const m = await render();
-      return reply.type(m.contentType).send(m.body);
-    });
-  }
-
   await app.register(async (scope) => webhookRoutes(scope, deps));
-  await app.register(async (scope) => attendanceRoutes(scope, deps));
-  await app.register(async (scope) => reconcileRoutes(scope, deps));
+  // Everything that needs the token lives in this one scope, and the hook belongs to the scope's
+  // routes, not to URL prefixes: no spelling of a path (percent-encoding, a query) can skip it.
+  const checkToken = createBearerCheck(deps.apiToken);
+  await app.register(async (scope) => {
+    scope.addHook('onRequest', async (req) => {
+      if (!checkToken(req.headers.authorization)) {
+        throw new HttpError('unauthorized', 'send Authorization: Bearer <API_TOKEN>');
+      }
+    });
+    await attendanceRoutes(scope, deps);
+    await reconcileRoutes(scope, deps);
+    if (deps.renderMetrics) {
+      const render = deps.renderMetrics;
+      scope.get('/metrics', { schema: { hide: true } }, async (_req, reply) => {
+        const m = await render();
+        return reply.type(m.contentType).send(m.body);
+      });
+    }
+  });
   return app;
 }

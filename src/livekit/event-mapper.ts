@@ -95,3 +95,29 @@ export function parseStoredWebhook(
   const ev = WebhookEvent.fromJson(JSON.parse(rawBody) as JsonValue, { ignoreUnknownFields: true });
   return toLiveKitEvent(ev, fallback);
 }
+
+/** LiveKit times outside these bounds are not real (and would not render as ISO 8601). */
+const EARLIEST_MS = Date.UTC(2000, 0, 1);
+const LATEST_MS = Date.UTC(2200, 0, 1);
+
+function hasNul(s: string | null | undefined): boolean {
+  return s !== null && s !== undefined && s.includes('\u0000');
+}
+
+/**
+ * Why a correctly signed event cannot be used for attendance, or null when it can. Times must come
+ * from LiveKit (attendance-model), so an attendance event without `createdAt` is refused rather than
+ * stamped with the receiving clock.
+ */
+export function findEventProblem(e: LiveKitEvent, hadCreatedAt: boolean): string | null {
+  if (!hadCreatedAt) return 'event has no createdAt';
+  if (e.createdAtMs < EARLIEST_MS || e.createdAtMs > LATEST_MS) return 'createdAt is out of range';
+  const p = e.participant;
+  if (p?.joinedAtMs != null && (p.joinedAtMs < EARLIEST_MS || p.joinedAtMs > LATEST_MS)) {
+    return 'participant joinedAt is out of range';
+  }
+  if ([e.id, e.room?.name, e.room?.sid, p?.sid, p?.identity, p?.name].some(hasNul)) {
+    return 'a name or id contains a NUL character';
+  }
+  return null;
+}

@@ -14,6 +14,11 @@ export class AttendanceQuery {
     private readonly deps: { store: AttendanceStore; clock: Clock; policy: CountingPolicy },
   ) {}
 
+  /** The service's clock, for "as of" stamps in reports. */
+  now(): number {
+    return this.deps.clock.now();
+  }
+
   async identityStatus(room: string, identity: string): Promise<IdentityStatus> {
     const rows = await this.deps.store.getIdentityAttendance(room, identity);
     return computeIdentityStatus({

@@ -10,3 +10,4 @@ export { RoomVerifier, VERIFY_REUSE_MS } from './room-verifier.js';
 export { StoreWriter } from './store-writer.js';
 export { wireTelemetry } from './wire-telemetry.js';
 export type { LiveKitTarget, Runtime } from './runtime.js';
+export { rebuildFromJournal, type RebuildResult } from './rebuild.js';

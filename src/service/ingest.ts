@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
 import { coerceError, isAttendanceEvent, type Clock, type LiveKitEvent } from '../core/index.js';
-import { toLiveKitEvent, type WebhookVerifier } from '../livekit/index.js';
+import { findEventProblem, toLiveKitEvent, type WebhookVerifier } from '../livekit/index.js';
 import type { InboxEntry } from '../store/index.js';
 import { applyWebhookEvents } from './apply-journal.js';
 import type { ServiceEvents } from './events.js';
@@ -53,11 +53,20 @@ export class WebhookIngestor {
       return { status: verification.reason, message: verification.message };
     }
     const receivedAtMs = this.deps.clock.now();
-    const fallbackId = `sha256:${createHash('sha256').update(rawBody).digest('base64url')}`;
+    // LiveKit always sets an id; an event without one is deduplicated by its body's hash.
+    const fallbackId =
+      verification.event.id === ''
+        ? `sha256:${createHash('sha256').update(rawBody).digest('base64url')}`
+        : '';
     const event = toLiveKitEvent(verification.event, { id: fallbackId, receivedAtMs });
     if (!isAttendanceEvent(event.type)) {
       this.deps.events.emit('webhook:event:ignored', { id: event.id, type: event.type });
       return { status: 'ignored', eventId: event.id, type: event.type };
+    }
+    const problem = findEventProblem(event, verification.event.createdAt > 0n);
+    if (problem !== null) {
+      this.deps.events.emit('webhook:event:rejected', { reason: 'malformed', message: problem });
+      return { status: 'malformed', message: problem };
     }
     const entry: InboxEntry = {
       eventId: event.id,
@@ -119,11 +128,16 @@ export class WebhookIngestor {
     let inserted: Set<string>;
     try {
       inserted = await this.deps.writer.write(async (tx) => {
-        const ids = new Set(await tx.insertInbox(unique.map((p) => p.entry)));
+        // Stored as processed: they are applied in this same transaction, or not stored at all.
+        const ids = new Set(
+          await tx.insertInbox(
+            unique.map((p) => p.entry),
+            { processedAtMs: this.deps.clock.now() },
+          ),
+        );
         const fresh = unique.filter((p) => ids.has(p.entry.eventId)).map((p) => p.event);
         if (fresh.length > 0) {
           const result = await applyWebhookEvents(tx, fresh);
-          await tx.markProcessed([...ids], this.deps.clock.now());
           this.deps.events.emit('inbox:batch:applied', {
             events: fresh.length,
             changedCycles: result.changed.length,

@@ -14,7 +14,8 @@ export interface ReconcileActionReport {
 
 export interface UnverifiedRoom {
   room: string;
-  kind: LiveKitFailureKind | 'busy';
+  /** A LiveKit failure kind, or this service's own trouble writing the results. */
+  kind: LiveKitFailureKind | 'lease_lost' | 'store_error';
   reason: string;
 }
 
@@ -50,6 +51,7 @@ function isoOrNull(ms: number | null): string | null {
 /** The report as the API and `verify-livekit --json` show it: ISO times, null where unknown. */
 export function reconcileReportJson(r: ReconcileReport) {
   return {
+    trigger: r.trigger,
     room: r.room,
     dryRun: r.dryRun,
     outcome: r.outcome,

@@ -3,16 +3,18 @@ import { hostname } from 'node:os';
 import type { Logger } from 'pino';
 import {
   applyReconcileAction,
+  AttendanceError,
   coerceError,
   isOpen,
   planRoomReconcile,
   type Clock,
   type Cycle,
+  type ListedParticipant,
   type ReconcileAction,
   type ReconcileContext,
 } from '../core/index.js';
 import type { LiveKitFailure, RoomServiceGateway } from '../livekit/index.js';
-import type { InboxEntry } from '../store/index.js';
+import type { InboxEntry, StoreOps } from '../store/index.js';
 import type { JournaledAction } from './apply-journal.js';
 import type { ServiceEvents } from './events.js';
 import type {
@@ -24,14 +26,27 @@ import type {
 import type { StoreWriter } from './store-writer.js';
 
 export const RECONCILE_LEASE = 'reconcile';
-/** A lease outlives a crashed holder by this much; a live holder renews it between rooms. */
-const LEASE_TTL_MS = 60_000;
+/**
+ * A lease outlives a crashed holder by this much; a live holder renews it every third of it, on a
+ * timer, so a pass stuck in slow LiveKit calls keeps it. Must exceed several request timeouts.
+ */
+export const DEFAULT_LEASE_TTL_MS = 60_000;
 /** ListParticipants calls in flight at once: 1,000 rooms in a few seconds without flooding LiveKit. */
 const ROOM_CONCURRENCY = 16;
 /** After this many rooms in a row fail as unreachable or timed out, the rest are not tried. */
 const GIVE_UP_AFTER = 3;
-/** How long a manual pass waits for another instance's pass to end. */
-const LEASE_WAIT_MS = 30_000;
+/** Rooms written per transaction: fewer commits for 1,000 rooms, still small transactions. */
+const ROOMS_PER_TRANSACTION = 50;
+/** How long a manual pass waits for another instance's pass to end before answering busy. */
+const LEASE_WAIT_MS = 15 * 60_000;
+
+/** One room's answer from LiveKit, waiting to be applied. */
+interface RoomObservation {
+  ctx: ReconcileContext;
+  listed: ListedParticipant[];
+  /** Sids of the room's cycles that were open before the list was asked for. */
+  openSids: string[];
+}
 
 export interface PassOptions {
   room?: string | null;
@@ -56,8 +71,16 @@ export class Reconciler {
       logger: Logger;
       events: ServiceEvents;
       sleep?: (ms: number) => Promise<void>;
+      /** Default 60 s; main sets it from LIVEKIT_TIMEOUT_SECONDS. */
+      leaseTtlMs?: number;
     },
-  ) {}
+  ) {
+    this.leaseTtlMs = deps.leaseTtlMs ?? DEFAULT_LEASE_TTL_MS;
+  }
+
+  private readonly leaseTtlMs: number;
+  /** Set when a renewal found the lease taken: this pass must not write any more. */
+  private leaseLost = false;
 
   /** Runs one pass after any running one has ended. `skipIfBusy` drops it instead (scheduled ticks). */
   runPass(opts: PassOptions & { skipIfBusy?: boolean }): Promise<ReconcileReport | null> {
@@ -70,16 +93,10 @@ export class Reconciler {
     opts: PassOptions & { skipIfBusy?: boolean },
   ): Promise<ReconcileReport | null> {
     const store = this.deps.writer.store;
-    const deadline = this.deps.clock.now() + (opts.skipIfBusy ? 0 : LEASE_WAIT_MS);
-    while (
-      !(await store.tryAcquireLease(
-        RECONCILE_LEASE,
-        this.holder,
-        this.deps.clock.now(),
-        LEASE_TTL_MS,
-      ))
-    ) {
-      if (this.deps.clock.now() >= deadline) {
+    // Waiting is wall time, not domain time: measured on the monotonic clock.
+    const deadline = performance.now() + (opts.skipIfBusy ? 0 : LEASE_WAIT_MS);
+    while (!(await this.tryLease())) {
+      if (performance.now() >= deadline) {
         this.deps.events.emit('reconcile:pass:skipped', {
           reason: 'another instance is running a pass',
           trigger: opts.trigger,
@@ -88,11 +105,30 @@ export class Reconciler {
       }
       await (this.deps.sleep ?? defaultSleep)(250);
     }
+    this.leaseLost = false;
+    const renewal = setInterval(() => {
+      void this.tryLease()
+        .then((held) => {
+          if (!held) this.leaseLost = true;
+        })
+        .catch(() => undefined);
+    }, this.leaseTtlMs / 3);
+    renewal.unref();
     try {
       return await this.pass(opts);
     } finally {
+      clearInterval(renewal);
       await store.releaseLease(RECONCILE_LEASE, this.holder).catch(() => undefined);
     }
+  }
+
+  private tryLease(): Promise<boolean> {
+    return this.deps.writer.store.tryAcquireLease(
+      RECONCILE_LEASE,
+      this.holder,
+      this.deps.clock.now(),
+      this.leaseTtlMs,
+    );
   }
 
   private async pass(opts: PassOptions): Promise<ReconcileReport> {
@@ -131,14 +167,36 @@ export class Reconciler {
 
     let consecutiveUnreachable = 0;
     let abandoned: LiveKitFailure | null = null;
+    // Rooms whose lists came back wait here and are written ROOMS_PER_TRANSACTION at a time.
+    const ready: RoomObservation[] = [];
+    let writes: Promise<void> = Promise.resolve();
+    const flush = () => {
+      const batch = ready.splice(0);
+      if (batch.length === 0) return writes;
+      writes = writes.then(async () => {
+        try {
+          actions.push(...(await this.applyRooms(batch, dryRun)));
+        } catch (e: unknown) {
+          // Nothing of this batch was written (one transaction): report its rooms unverified.
+          const err = coerceError(e);
+          const kind =
+            err instanceof AttendanceError && err.code === 'lease_lost'
+              ? 'lease_lost'
+              : 'store_error';
+          logger.error({ err, rooms: batch.length }, 'could not apply reconcile results');
+          for (const { ctx } of batch)
+            unverified.push({ room: ctx.room, kind, reason: err.message });
+          roomsChecked -= batch.length;
+        }
+      });
+      return writes;
+    };
     await forEachLimit(rooms, ROOM_CONCURRENCY, async (room) => {
       if (abandoned) {
         unverified.push({ room, kind: abandoned.kind, reason: `not tried: ${abandoned.message}` });
         if (!dryRun) await this.markFailed([room], startedAtMs, abandoned);
         return;
       }
-      await this.renewLease();
-      const known = openByRoom.get(room) ?? [];
       apiCalls += 1;
       const listed = await gateway.listParticipants(room);
       if (!listed.ok) {
@@ -152,29 +210,15 @@ export class Reconciler {
       }
       consecutiveUnreachable = 0;
       roomsChecked += 1;
-      const ctx: ReconcileContext = {
-        room,
-        roomSid: liveSids.get(room) ?? null,
-        passAtMs: clock.now(),
-      };
-      const listedSids = listed.value.map((p) => p.sid);
-      const knownSids = new Set(known.map((c) => c.sid));
-      const extra = (
-        await writer.store.getCycles(listedSids.filter((s) => !knownSids.has(s)))
-      ).filter((c) => c.room === room);
-      const plan = planRoomReconcile({
-        room,
-        roomSid: ctx.roomSid,
+      ready.push({
+        ctx: { room, roomSid: liveSids.get(room) ?? null, passAtMs: clock.now() },
         listed: listed.value,
-        known: [...known, ...extra],
+        openSids: (openByRoom.get(room) ?? []).map((c) => c.sid),
       });
-      const applied = dryRun
-        ? this.preview(plan, [...known, ...extra], ctx)
-        : await this.apply(plan, ctx);
-      actions.push(...applied);
+      if (ready.length >= ROOMS_PER_TRANSACTION) await flush();
     });
-    if (!dryRun && !opts.room)
-      logger.debug({ rooms: rooms.length }, 'reconcile pass checked rooms');
+    await flush();
+    if (!opts.room) logger.debug({ rooms: rooms.length, dryRun }, 'reconcile pass checked rooms');
     return this.finish(opts, {
       startedAtMs,
       actions,
@@ -185,24 +229,41 @@ export class Reconciler {
     });
   }
 
-  /** Applies a room's plan to fresh state in one transaction, journals the decisions, marks it verified. */
-  private async apply(
-    plan: ReconcileAction[],
-    ctx: ReconcileContext,
+  /**
+   * Plans and applies rooms on fresh state in one transaction: a webhook that landed since the list
+   * was taken is never overwritten. Only cycles that were open before the list call can be closed,
+   * so a join that happened after LiveKit answered is never mistaken for a stale cycle. Journals
+   * every change and marks the rooms verified. A dry run reads the same and writes nothing.
+   */
+  private async applyRooms(
+    rooms: RoomObservation[],
+    dryRun: boolean,
   ): Promise<ReconcileActionReport[]> {
     const { writer, clock } = this.deps;
-    return writer.write(async (tx) => {
-      const fresh = new Map((await tx.getCycles(plan.map((a) => a.sid))).map((c) => [c.sid, c]));
-      const changed: Cycle[] = [];
+    const work = async (ops: StoreOps): Promise<ReconcileActionReport[]> => {
+      if (!dryRun && this.leaseLost) {
+        throw new AttendanceError(
+          'lease_lost',
+          'another instance took the reconcile lease mid-pass',
+        );
+      }
+      const sids = rooms.flatMap((r) => [...r.openSids, ...r.listed.map((p) => p.sid)]);
+      const fresh = new Map((await ops.getCycles(sids)).map((c) => [c.sid, c]));
+      const changed = new Map<string, Cycle>();
       const journal: InboxEntry[] = [];
       const reports: ReconcileActionReport[] = [];
-      for (const action of plan) {
-        const next = applyReconcileAction(fresh.get(action.sid), action, ctx);
-        if (!next) continue;
-        fresh.set(next.sid, next);
-        changed.push(next);
-        reports.push(report(ctx.room, action, next));
-        if (action.type !== 'confirm') {
+      for (const { ctx, listed, openSids } of rooms) {
+        const known = [...openSids, ...listed.map((p) => p.sid)]
+          .map((sid) => fresh.get(sid))
+          .filter((c): c is Cycle => c !== undefined && c.room === ctx.room);
+        const plan = planRoomReconcile({ room: ctx.room, roomSid: ctx.roomSid, listed, known });
+        for (const action of plan) {
+          const next = applyReconcileAction(fresh.get(action.sid), action, ctx);
+          if (!next) continue;
+          fresh.set(next.sid, next);
+          changed.set(next.sid, next);
+          reports.push(report(ctx.room, action, next));
+          if (action.type === 'confirm') continue;
           const entry: JournaledAction = { action, ctx, result: next };
           journal.push({
             eventId: `RC_${randomUUID()}`,
@@ -215,32 +276,13 @@ export class Reconciler {
           });
         }
       }
-      if (changed.length > 0) await tx.saveCycles(changed);
-      if (journal.length > 0) {
-        await tx.insertInbox(journal);
-        await tx.markProcessed(
-          journal.map((j) => j.eventId),
-          clock.now(),
-        );
-      }
-      await tx.markRoomVerified(ctx.room, ctx.passAtMs);
+      if (dryRun) return reports;
+      if (changed.size > 0) await ops.saveCycles([...changed.values()]);
+      if (journal.length > 0) await ops.insertInbox(journal, { processedAtMs: clock.now() });
+      for (const { ctx } of rooms) await ops.markRoomVerified(ctx.room, ctx.passAtMs);
       return reports;
-    });
-  }
-
-  /** What apply() would do, on the state read for planning; writes nothing. */
-  private preview(
-    plan: ReconcileAction[],
-    known: Cycle[],
-    ctx: ReconcileContext,
-  ): ReconcileActionReport[] {
-    const bySid = new Map(known.map((c) => [c.sid, c]));
-    const reports: ReconcileActionReport[] = [];
-    for (const action of plan) {
-      const next = applyReconcileAction(bySid.get(action.sid), action, ctx);
-      if (next) reports.push(report(ctx.room, action, next));
-    }
-    return reports;
+    };
+    return dryRun ? work(writer.store) : writer.write(work);
   }
 
   private async markFailed(rooms: string[], atMs: number, error: LiveKitFailure): Promise<void> {
@@ -251,14 +293,6 @@ export class Reconciler {
           this.deps.logger.error({ err: coerceError(e), room }, 'could not record failure'),
         );
     }
-  }
-
-  private lastRenewMs = 0;
-  private async renewLease(): Promise<void> {
-    const now = this.deps.clock.now();
-    if (now - this.lastRenewMs < LEASE_TTL_MS / 4) return;
-    this.lastRenewMs = now;
-    await this.deps.writer.store.tryAcquireLease(RECONCILE_LEASE, this.holder, now, LEASE_TTL_MS);
   }
 
   private finish(

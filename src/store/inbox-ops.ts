@@ -14,11 +14,12 @@ export type InboxOps = Pick<
   | 'countInbox'
 >;
 
-const INBOX_INSERT_COLUMNS = 7;
+// event_id, source, event_type, room, created_at_ms, received_at_ms, body, processed_at_ms
+const INBOX_INSERT_COLUMNS = 8;
 
 export function createInboxOps(db: Kysely<Database>): InboxOps {
   return {
-    async insertInbox(entries) {
+    async insertInbox(entries, opts) {
       // First occurrence wins inside one batch, as it would across batches.
       const firsts = new Map<string, (typeof entries)[number]>();
       for (const entry of entries) if (!firsts.has(entry.eventId)) firsts.set(entry.eventId, entry);
@@ -27,7 +28,7 @@ export function createInboxOps(db: Kysely<Database>): InboxOps {
         // attendance-model, event rule 2: the event id makes redelivery a no-op.
         const rows = await db
           .insertInto('inbox')
-          .values(chunk.map(toInboxRow))
+          .values(chunk.map((e) => toInboxRow(e, opts?.processedAtMs ?? null)))
           .onConflict((oc) => oc.column('event_id').doNothing())
           .returning('event_id')
           .execute();

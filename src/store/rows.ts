@@ -71,8 +71,12 @@ export type InboxRow = Selectable<InboxTable>;
 export type CycleRow = Selectable<CycleTable>;
 export type RoomVerificationRow = Selectable<RoomVerificationTable>;
 
-export function toInboxRow(entry: InboxEntry): Insertable<InboxTable> {
+export function toInboxRow(
+  entry: InboxEntry,
+  processedAtMs: number | null,
+): Insertable<InboxTable> {
   return {
+    processed_at_ms: processedAtMs,
     event_id: entry.eventId,
     source: entry.source,
     event_type: entry.type,

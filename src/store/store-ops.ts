@@ -20,7 +20,7 @@ export function createStoreOps(
     async resetDerivedState() {
       await db.deleteFrom('cycles').execute();
       await db.deleteFrom('room_incarnations').execute();
-      await db.deleteFrom('room_verifications').execute();
+      // Verifications are not derived from the journal (they record LiveKit's answers): kept.
       // A rebuild replays every entry from scratch, so earlier failure counts no longer apply.
       await db
         .updateTable('inbox')

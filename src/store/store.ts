@@ -44,8 +44,12 @@ export interface IdentityAttendanceRows {
 
 /** Every read and write the service needs; the same operations inside and outside a transaction. */
 export interface StoreOps {
-  /** Inserts entries whose eventId is new; returns the eventIds actually inserted (duplicates skipped). */
-  insertInbox(entries: readonly InboxEntry[]): Promise<string[]>;
+  /**
+   * Inserts entries whose eventId is new; returns the eventIds actually inserted (duplicates
+   * skipped). `processedAtMs` marks them applied at once, for callers that apply them in the same
+   * transaction (a rollback then undoes both).
+   */
+  insertInbox(entries: readonly InboxEntry[], opts?: { processedAtMs?: number }): Promise<string[]>;
   markProcessed(eventIds: readonly string[], atMs: number): Promise<void>;
   /** Counts one more failed processing attempt and keeps the error message (no payloads, no secrets). */
   recordProcessingFailure(eventId: string, error: string): Promise<void>;
@@ -77,7 +81,10 @@ export interface StoreOps {
   markRoomVerificationFailed(room: string, atMs: number, reason: string): Promise<void>;
   listRoomVerifications(): Promise<RoomVerification[]>;
 
-  /** Deletes cycles, room incarnations and verifications and marks every inbox entry unprocessed. */
+  /**
+   * Deletes cycles and room incarnations and marks every inbox entry unprocessed. Room
+   * verifications stay: they record LiveKit's answers, which the journal does not replay.
+   */
   resetDerivedState(): Promise<void>;
 }
 

@@ -83,7 +83,7 @@ describe('livekit-attendance CLI', () => {
   it('migrate applies the schema once', async () => {
     const first = await runCliCaptured(['migrate'], { DATABASE_URL: db.url });
     expect(first.code).toBe(0);
-    expect(first.stdout).toContain('applied 0001-initial');
+    expect(first.stdout).toContain('applied 0001-initial, 0002-status-read-index');
     const second = await runCliCaptured(['migrate'], { DATABASE_URL: db.url });
     expect(second.stdout).toContain('schema is up to date');
   });

@@ -43,6 +43,10 @@ describe('loadConfig', () => {
     );
   });
 
+  it('counts every kind with UNCOUNTED_KINDS=none', () => {
+    expect(loadConfig({ UNCOUNTED_KINDS: 'None' }).uncountedKinds).toEqual([]);
+  });
+
   it('parses every variable and converts seconds to milliseconds', () => {
     const config = loadConfig({
       ...LIVEKIT,
@@ -206,13 +210,13 @@ describe('loadConfig', () => {
     [
       'UNCOUNTED_KINDS',
       { UNCOUNTED_KINDS: 'EGRESS,ROBOT' },
-      'must be a comma-separated list of STANDARD, INGRESS, EGRESS, SIP, AGENT, CONNECTOR, BRIDGE',
+      'must be a comma-separated list of STANDARD, INGRESS, EGRESS, SIP, AGENT, CONNECTOR, BRIDGE, or none',
       '"EGRESS,ROBOT"',
     ],
     [
       'UNCOUNTED_KINDS',
       { UNCOUNTED_KINDS: ',' },
-      'must be a comma-separated list of STANDARD, INGRESS, EGRESS, SIP, AGENT, CONNECTOR, BRIDGE',
+      'must be a comma-separated list of STANDARD, INGRESS, EGRESS, SIP, AGENT, CONNECTOR, BRIDGE, or none',
       '","',
     ],
     [

@@ -38,6 +38,46 @@ describeEachDialect('attendance API', (dialect) => {
     }
   });
 
+  it.each([
+    ['GET', '/%61pi/v1/rooms/r/participants/u'],
+    ['GET', '/api/v1/rooms/r/%61ttendance'],
+    ['POST', '/%61pi/v1/reconcile'],
+    ['GET', '/metrics?x=1'],
+    ['GET', '/metrics/'],
+    ['GET', '//api/v1/rooms/r/attendance'],
+    ['GET', '/api/v1/rooms/r/attendance?format=json&extra=1'],
+  ] as const)('never serves %s %s without the token', async (method, url) => {
+    const res = await h.app.inject({ method, url });
+    expect([401, 404]).toContain(res.statusCode);
+    expect(res.json().error).toMatch(/^(unauthorized|not_found)$/);
+  });
+
+  it('answers a path that is not valid percent-encoding with a JSON 400', async () => {
+    const res = await h.app.inject({ method: 'GET', url: '/api/v1/rooms/%E0%A4%A/attendance' });
+    expect(res.statusCode).toBe(400);
+    expect(res.json()).toMatchObject({ error: 'invalid_request' });
+  });
+
+  it('refuses a NUL in a room or identity with 400 (PostgreSQL text cannot hold one)', async () => {
+    expect((await h.api('/api/v1/rooms/x/participants/a%00b')).status).toBe(400);
+    expect((await h.api('/api/v1/rooms/x%00/attendance')).status).toBe(400);
+  });
+
+  it('ignores unknown query parameters (cache busters)', async () => {
+    expect((await h.api('/api/v1/rooms/r/attendance?_=123')).status).toBe(200);
+  });
+
+  it('accepts POST /api/v1/reconcile with an empty JSON body', async () => {
+    const res = await h.app.inject({
+      method: 'POST',
+      url: '/api/v1/reconcile',
+      headers: { authorization: `Bearer ${TEST_API_TOKEN}`, 'content-type': 'application/json' },
+      payload: '',
+    });
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toMatchObject({ room: null, dryRun: false });
+  });
+
   it('serves /healthz without a token', async () => {
     const res = await h.app.inject({ method: 'GET', url: '/healthz' });
     expect(res.statusCode).toBe(200);
@@ -99,9 +139,14 @@ describeEachDialect('attendance API', (dialect) => {
     const res = await h.api('/api/v1/reconcile', { method: 'POST', body: { room: 'r1' } });
     expect(res.status).toBe(200);
     expect(res.json).toMatchObject({
+      trigger: 'manual',
       outcome: 'failed',
       summary: { closed: 0, unverified: 1 },
       unverified: [{ room: 'r1', kind: 'misconfigured' }],
+      error: {
+        kind: 'misconfigured',
+        reason: 'LIVEKIT_URL is not set; cannot ask LiveKit who is in the room',
+      },
     });
   });
 

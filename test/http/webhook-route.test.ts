@@ -157,6 +157,56 @@ describeEachDialect('POST /webhooks/livekit', (dialect) => {
     expect(await h.rt.store.countInbox()).toEqual({ total: 0, unprocessed: 0 });
   });
 
+  it.each([
+    [
+      'has no createdAt (times must come from LiveKit)',
+      {
+        event: 'participant_joined',
+        id: 'EV_nc',
+        room: { name: 'r', sid: 'RM_1' },
+        participant: { sid: 'PA_1', identity: 'u', state: 'ACTIVE', joinedAtMs: '1700000005250' },
+      },
+    ],
+    [
+      'has an absurd joinedAtMs',
+      {
+        event: 'participant_joined',
+        id: 'EV_big',
+        createdAt: String(NOW_S),
+        room: { name: 'r', sid: 'RM_1' },
+        participant: {
+          sid: 'PA_1',
+          identity: 'u',
+          state: 'ACTIVE',
+          joinedAtMs: '9000000000000000000',
+        },
+      },
+    ],
+    [
+      'names a NUL identity',
+      {
+        event: 'participant_joined',
+        id: 'EV_nul',
+        createdAt: String(NOW_S),
+        room: { name: 'r', sid: 'RM_1' },
+        participant: {
+          sid: 'PA_1',
+          identity: 'a\u0000b',
+          state: 'ACTIVE',
+          joinedAtMs: '1700000005250',
+        },
+      },
+    ],
+  ])(
+    'answers 400 to a signed attendance event that %s, and stores nothing',
+    async (_name, event) => {
+      const res = await h.postWebhook(JSON.stringify(event), { iatSeconds: NOW_S });
+      expect(res.status).toBe(400);
+      expect(res.json).toMatchObject({ error: 'malformed_event' });
+      expect(await h.rt.store.countInbox()).toEqual({ total: 0, unprocessed: 0 });
+    },
+  );
+
   it('answers 200 and ignores event types it does not use', async () => {
     const body = JSON.stringify({
       event: 'egress_started',

@@ -18,6 +18,14 @@ describeEachDialect('store inbox', (dialect) => {
     expect(await store.countInbox()).toEqual({ total: 3, unprocessed: 3 });
   });
 
+  it('stores entries already processed when told so', async () => {
+    const { store } = ctx;
+    expect(await store.insertInbox([makeEntry('EV_p')], { processedAtMs: T0 })).toEqual(['EV_p']);
+    expect(await store.countInbox()).toEqual({ total: 1, unprocessed: 0 });
+    const [stored] = await store.readInbox(0, 10);
+    expect(stored?.processedAtMs).toBe(T0);
+  });
+
   it('keeps the first of two entries with the same id in one batch', async () => {
     const { store } = ctx;
     const first = makeEntry('EV_dup', { body: 'first' });

@@ -53,7 +53,9 @@ describe('openStore', () => {
     try {
       const file = join(dir, 'nested', 'deeper', 'attendance.db');
       const store = await openStore(`sqlite:${file}`);
-      expect(await store.migrate()).toEqual({ applied: ['0001-initial'] });
+      expect(await store.migrate()).toEqual({
+        applied: ['0001-initial', '0002-status-read-index'],
+      });
       await store.close();
       expect((await stat(file)).isFile()).toBe(true);
     } finally {
@@ -63,7 +65,7 @@ describe('openStore', () => {
 
   it('opens an in-memory SQLite database', async () => {
     const store = await openStore('sqlite::memory:');
-    expect(await store.migrate()).toEqual({ applied: ['0001-initial'] });
+    expect(await store.migrate()).toEqual({ applied: ['0001-initial', '0002-status-read-index'] });
     expect(await store.insertInbox([])).toEqual([]);
     await store.close();
   });

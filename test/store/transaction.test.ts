@@ -51,7 +51,7 @@ describeEachDialect('store transactions', (dialect) => {
     expect(await read).toEqual({ cycles: [], lastVerifiedAtMs: null });
   });
 
-  it('resets derived state: cycles, rooms and verifications gone, inbox unprocessed', async () => {
+  it('resets derived state: cycles and rooms gone, verifications kept, inbox unprocessed', async () => {
     const { store } = ctx;
     await store.insertInbox([makeEntry('EV_1'), makeEntry('EV_2'), makeEntry('EV_3')]);
     await store.markProcessed(['EV_1', 'EV_2'], T0 + 9);
@@ -65,7 +65,9 @@ describeEachDialect('store transactions', (dialect) => {
 
     expect(await store.listRoomCycles('room-a')).toEqual([]);
     expect(await store.getRoomFinishTimes(['RM_a'])).toEqual(new Map());
-    expect(await store.listRoomVerifications()).toEqual([]);
+    expect((await store.listRoomVerifications()).map((v) => [v.room, v.lastVerifiedAtMs])).toEqual([
+      ['room-a', T0],
+    ]);
     const inbox = await store.listUnprocessed(10);
     expect(inbox.map((e) => [e.eventId, e.processedAtMs, e.attempts, e.lastError])).toEqual([
       ['EV_1', null, 0, null],

@@ -11,12 +11,15 @@ const roomParam = {
   type: 'string',
   minLength: 1,
   maxLength: 512,
+  // No NUL: no LiveKit name has one, and PostgreSQL text cannot hold it.
+  pattern: '^[^\\u0000]+$',
   description: 'LiveKit room name (URL-encoded)',
 } as const;
 const identityParam = {
   type: 'string',
   minLength: 1,
   maxLength: 512,
+  pattern: '^[^\\u0000]+$',
   description: 'Participant identity (URL-encoded)',
 } as const;
 
@@ -153,7 +156,6 @@ export async function attendanceRoutes(app: FastifyInstance, deps: AppDeps): Pro
         },
         querystring: {
           type: 'object',
-          additionalProperties: false,
           properties: {
             verify: {
               type: 'boolean',
@@ -187,7 +189,6 @@ export async function attendanceRoutes(app: FastifyInstance, deps: AppDeps): Pro
         params: { type: 'object', required: ['room'], properties: { room: roomParam } },
         querystring: {
           type: 'object',
-          additionalProperties: false,
           properties: { format: { type: 'string', enum: ['json', 'csv'] } },
         },
         response: {
@@ -235,7 +236,7 @@ export async function attendanceRoutes(app: FastifyInstance, deps: AppDeps): Pro
       }
       return {
         room: req.params.room,
-        generatedAt: new Date().toISOString(),
+        generatedAt: isoOrNull(deps.query.now()),
         participants: rows.map(rowJson),
       };
     },

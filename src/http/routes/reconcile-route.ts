@@ -17,8 +17,10 @@ const reportSchema = {
     'summary',
     'actions',
     'unverified',
+    'error',
   ],
   properties: {
+    trigger: { type: 'string' },
     room: { type: ['string', 'null'] },
     dryRun: { type: 'boolean' },
     outcome: { type: 'string', enum: ['ok', 'partial', 'failed'] },
@@ -64,10 +66,26 @@ const reportSchema = {
         },
       },
     },
+    error: {
+      type: ['object', 'null'],
+      description: 'Why LiveKit could not even list its rooms (nothing was closed); null otherwise',
+      required: ['kind', 'reason'],
+      properties: { kind: { type: 'string' }, reason: { type: 'string' } },
+    },
   },
 } as const;
 
 export async function reconcileRoutes(app: FastifyInstance, deps: AppDeps): Promise<void> {
+  // The body is optional: an empty body with Content-Type: application/json means "all rooms".
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => {
+    const text = typeof body === 'string' ? body : body.toString('utf8');
+    if (text.trim() === '') return done(null, undefined);
+    try {
+      done(null, JSON.parse(text));
+    } catch {
+      done(new HttpError('invalid_request', 'body is not valid JSON'), undefined);
+    }
+  });
   app.post<{ Body: { room?: string; dryRun?: boolean } | undefined }>(
     '/api/v1/reconcile',
     {

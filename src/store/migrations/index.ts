@@ -1,5 +1,6 @@
 import type { Migration, MigrationProvider } from 'kysely';
 import * as m0001 from './0001-initial.js';
+import * as m0002 from './0002-status-read-index.js';
 
 /**
  * Every migration, in order, listed statically so `tsx` and `dist/` run the same set (a folder
@@ -7,6 +8,7 @@ import * as m0001 from './0001-initial.js';
  */
 export const MIGRATIONS: Readonly<Record<string, Migration>> = Object.freeze({
   '0001-initial': m0001,
+  '0002-status-read-index': m0002,
 });
 
 export const migrationProvider: MigrationProvider = {

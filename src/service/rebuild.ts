@@ -1,0 +1,49 @@
+import { AttendanceError, isOpen, type Cycle } from '../core/index.js';
+import type { InboxProcessor } from './inbox-processor.js';
+import { RECONCILE_LEASE } from './reconciler.js';
+import type { StoreWriter } from './store-writer.js';
+
+export interface RebuildResult {
+  total: number;
+  applied: number;
+  unprocessed: number;
+}
+
+/**
+ * Recomputes every cycle from the journal (webhooks and reconciler decisions). Holds the reconcile
+ * lease so no pass runs meanwhile, in any instance. Confirmations are not journaled (one per
+ * participant per pass would dwarf everything else), so the last confirmation of each cycle that was
+ * open before the rebuild is carried over: a later reconciler close must not land earlier than it.
+ */
+export async function rebuildFromJournal(deps: {
+  writer: StoreWriter;
+  inbox: InboxProcessor;
+  now: () => number;
+  onStart?: (total: number) => void;
+  onProgress?: (done: number) => void;
+}): Promise<RebuildResult> {
+  const { store } = deps.writer;
+  const holder = `rebuild:${process.pid}`;
+  if (!(await store.tryAcquireLease(RECONCILE_LEASE, holder, deps.now(), 60 * 60_000))) {
+    throw new AttendanceError(
+      'reconcile_busy',
+      'a reconcile pass is running; try the rebuild again shortly',
+    );
+  }
+  try {
+    const lastSeen = new Map((await store.listOpenCycles()).map((c) => [c.sid, c.lastSeenAtMs]));
+    await store.resetDerivedState();
+    const { total } = await store.countInbox();
+    deps.onStart?.(total);
+    const applied = await deps.inbox.drain(deps.onProgress);
+    const carried = (await store.listOpenCycles())
+      .filter((c) => isOpen(c) && (lastSeen.get(c.sid) ?? null) !== null)
+      .filter((c) => (c.lastSeenAtMs ?? 0) < (lastSeen.get(c.sid) ?? 0))
+      .map((c): Cycle => ({ ...c, lastSeenAtMs: lastSeen.get(c.sid) ?? c.lastSeenAtMs }));
+    if (carried.length > 0) await deps.writer.write((tx) => tx.saveCycles(carried));
+    const { unprocessed } = await store.countInbox();
+    return { total, applied, unprocessed };
+  } finally {
+    await store.releaseLease(RECONCILE_LEASE, holder).catch(() => undefined);
+  }
+}
