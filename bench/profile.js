@@ -52,6 +52,23 @@ export function summariseProfile(file, top = 20) {
     const mod = cf.url ? moduleOf(cf.url) : name.startsWith('(') ? name : '(native)';
     mods.set(mod, (mods.get(mod) ?? 0) + us);
   }
+  // Attribute every sample to the nearest frame of our own code (dist/<area>/<file>), so that time
+  // in kysely, better-sqlite3, jose or native code is charged to the part of the app that asked.
+  const parent = new Map();
+  for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
+  const owners = new Map();
+  for (const [id, us] of self) {
+    const leaf = byId.get(id).callFrame.functionName;
+    if (leaf === '(idle)') continue;
+    let owner = null;
+    for (let cur = id; cur !== undefined && owner === null; cur = parent.get(cur)) {
+      const url = byId.get(cur).callFrame.url;
+      const dist = url ? url.indexOf('/dist/') : -1;
+      if (dist >= 0 && !url.includes('node_modules/')) owner = url.slice(dist + 1);
+    }
+    owner ??= leaf.startsWith('(') ? leaf : '(outside our code: node/fastify/io)';
+    owners.set(owner, (owners.get(owner) ?? 0) + us);
+  }
   const busyUs = totalUs - idleUs;
   const pct = (us) => (busyUs > 0 ? (100 * us) / busyUs : 0);
   return {
@@ -62,6 +79,10 @@ export function summariseProfile(file, top = 20) {
       .sort((a, b) => b.us - a.us)
       .slice(0, top)
       .map((f) => ({ name: f.name, where: f.where, ms: f.us / 1000, pct: pct(f.us) })),
+    owners: [...owners.entries()]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, top)
+      .map(([owner, us]) => ({ owner, ms: us / 1000, pct: pct(us) })),
     modules: [...mods.entries()]
       .filter(([m]) => m !== '(idle)')
       .sort((a, b) => b[1] - a[1])
@@ -71,10 +92,16 @@ export function summariseProfile(file, top = 20) {
 }
 
 export function printProfile(title, summary, log = console.log) {
-  log(`\n  CPU profile: ${title} (busy ${(summary.totalMs - summary.idleMs).toFixed(0)} ms, % of busy)`);
+  log(
+    `\n  CPU profile: ${title} (busy ${(summary.totalMs - summary.idleMs).toFixed(0)} ms, % of busy)`,
+  );
   log('    by module:');
   for (const m of summary.modules.slice(0, 12)) {
     log(`      ${m.pct.toFixed(1).padStart(5)}%  ${m.module}`);
+  }
+  log('    by nearest own-code caller (inclusive of libraries and native code it calls):');
+  for (const o of summary.owners.slice(0, 10)) {
+    log(`      ${o.pct.toFixed(1).padStart(5)}%  ${o.owner}`);
   }
   log('    by function (self time):');
   for (const f of summary.functions) {

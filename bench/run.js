@@ -89,7 +89,7 @@ function spawnServer(mode, env = {}, profileName = null) {
 }
 
 /** Runs autocannon; `next()` (optional) gives each request's {method,path,headers,body}. */
-function load({ port, duration, method = 'GET', path = '/', headers, body, next }) {
+function load({ port, duration, method = 'GET', path = '/', headers, body, next, requests }) {
   return new Promise((resolve, reject) => {
     let instance;
     const opts = {
@@ -100,7 +100,10 @@ function load({ port, duration, method = 'GET', path = '/', headers, body, next 
       headers,
       body,
     };
-    if (next) {
+    if (requests) {
+      // A fixed list autocannon cycles through: built once, so the load generator stays cheap.
+      opts.requests = requests;
+    } else if (next) {
       opts.requests = [
         {
           setupRequest: (req) => {
@@ -116,6 +119,23 @@ function load({ port, duration, method = 'GET', path = '/', headers, body, next 
     }
     instance = autocannon(opts, (err, result) => (err ? reject(err) : resolve(result)));
   });
+}
+
+/** Like load(), with autocannon in a fresh child process pinned to the load core. */
+function loadInChild({ port, duration, requests }) {
+  const opts = JSON.stringify({
+    url: `http://127.0.0.1:${port}`,
+    connections: CONNECTIONS,
+    duration,
+    requests,
+  });
+  const args = [join(HERE, 'load-worker.js'), opts];
+  const out = pinned
+    ? execFileSync('taskset', ['-c', '1', process.execPath, ...args], {
+        maxBuffer: 64 * 1024 * 1024,
+      })
+    : execFileSync(process.execPath, args, { maxBuffer: 64 * 1024 * 1024 });
+  return JSON.parse(out.toString());
 }
 
 function summarise(result) {
@@ -169,7 +189,8 @@ async function ingestScenario({ label, port, pool, warmup }) {
   const w = await load({ port, duration: WARMUP_S, next: () => wc.next() });
   const cursor = webhookCursor(pool);
   const result = await load({ port, duration: INGEST_S, next: () => cursor.next() });
-  if (cursor.used >= pool.length) notes.push(`${label}: the pool of ${pool.length} webhooks ran out`);
+  if (cursor.used >= pool.length)
+    notes.push(`${label}: the pool of ${pool.length} webhooks ran out`);
   // Stored rows must lie between the 2xx answers and the requests built (autocannon builds each
   // client's next request ahead, and aborts those in flight when the run stops).
   return { s: summarise(result), answered: w['2xx'] + result['2xx'], built: wc.used + cursor.used };
@@ -190,9 +211,17 @@ const meta = {
   pinned: pinned ? 'server on core 0, autocannon on core 1 (taskset)' : 'not pinned',
   connections: CONNECTIONS,
   profile: PROFILE,
+  loadAvgAtStart: os.loadavg()[0],
 };
 log(`livekit-attendance bench — ${meta.date}`);
-log(`node ${meta.node}, ${meta.cpus} CPUs (${meta.cpuModel}), ${meta.pinned}, ${CONNECTIONS} connections`);
+log(
+  `node ${meta.node}, ${meta.cpus} CPUs (${meta.cpuModel}), ${meta.pinned}, ${CONNECTIONS} connections`,
+);
+log(`load average (1 min) at start: ${meta.loadAvgAtStart.toFixed(2)}`);
+if (meta.loadAvgAtStart > meta.cpus * 0.5)
+  notes.push(
+    `machine was busy: 1-min load average ${meta.loadAvgAtStart.toFixed(2)} on ${meta.cpus} CPUs at start; numbers are pessimistic`,
+  );
 if (PROFILE) log('PROFILE MODE: servers run under --cpu-prof; throughput is lower than normal');
 
 // ---------- 1. bare Fastify ----------
@@ -238,7 +267,7 @@ try {
   const server = spawnServer(
     'service',
     { BENCH_DATABASE_URL: `sqlite:${sqliteFile}` },
-    PROFILE ? 'sqlite' : null,
+    PROFILE ? 'sqlite-ingest' : null,
   );
   const port = await server.ready;
   const { s, answered, built } = await ingestScenario({ label: 'sqlite', port, pool, warmup });
@@ -253,11 +282,50 @@ try {
   const stored = db.prepare('select count(*) as n from inbox').get().n;
   const cycles = db.prepare('select count(*) as n from cycles').get().n;
   db.close();
-  log(`  stored ${fmt(stored)} inbox rows (${fmt(answered)} answered 2xx, ${fmt(built)} built), ${fmt(cycles)} cycles`);
-  if (stored < answered || stored > built) notes.push(`sqlite: ${answered} webhooks answered 2xx but ${stored} stored`);
+  log(
+    `  stored ${fmt(stored)} inbox rows (${fmt(answered)} answered 2xx, ${fmt(built)} built), ${fmt(cycles)} cycles`,
+  );
+  if (stored < answered || stored > built)
+    notes.push(`sqlite: ${answered} webhooks answered 2xx but ${stored} stored`);
   sqliteIngest.stored = stored;
+  await stopServer(server, 'sqlite ingest');
 
   log('\n[4] status reads on SQLite');
+  // A class as it looks mid-session: every identity joined, left once and rejoined (two cycles, the
+  // second open), loaded through the verified webhook path into a database of its own.
+  const readFile = join(sqliteDir, 'reads.db');
+  const loader = spawnServer('service', { BENCH_DATABASE_URL: `sqlite:${readFile}` });
+  const loaderPort = await loader.ready;
+  const participants = ROOMS * IDENTITIES;
+  const classHooks = generateWebhooks({
+    tag: '',
+    rooms: ROOMS,
+    identitiesPerRoom: IDENTITIES,
+    count: participants * 5,
+    block: participants,
+  });
+  let h = 0;
+  await load({
+    port: loaderPort,
+    duration: 120,
+    next: () => {
+      const w = classHooks[h++];
+      if (!w) return null;
+      return {
+        method: 'POST',
+        path: '/webhooks/livekit',
+        headers: { 'content-type': 'application/webhook+json', authorization: w.token },
+        body: w.body,
+      };
+    },
+  });
+  await stopServer(loader, 'read data loader');
+  const reader = spawnServer(
+    'service',
+    { BENCH_DATABASE_URL: `sqlite:${readFile}` },
+    PROFILE ? 'sqlite-reads' : null,
+  );
+  const readPort = await reader.ready;
   const paths = [];
   for (let r = 0; r < ROOMS; r++) {
     for (let i = 0; i < IDENTITIES; i++) {
@@ -266,18 +334,29 @@ try {
       );
     }
   }
-  let k = 0;
-  const nextRead = () => ({ method: 'GET', path: paths[(k++ * 7919) % paths.length] });
+  await load({ port: readPort, duration: WARMUP_S, path: '/healthz' });
+  const hz = summarise(await load({ port: readPort, duration: BARE_S, path: '/healthz' }));
+  addRow('real app GET /healthz (no DB)', hz, {
+    ratio: hz.rps / bare.get.rps,
+    ratioTo: 'bare GET',
+  });
   const headers = { authorization: `Bearer ${API_TOKEN}` };
-  await load({ port, duration: WARMUP_S, headers, next: nextRead });
-  const rs = summarise(await load({ port, duration: READ_S, headers, next: nextRead }));
+  // 500 identities across all rooms, cycled for the whole run. autocannon builds every request
+  // of the list for every connection up front, so a longer list only slows the load generator.
+  const reads = Array.from({ length: 500 }, (_, k) => ({
+    method: 'GET',
+    path: paths[(k * 7919) % paths.length],
+    headers,
+  }));
+  loadInChild({ port: readPort, duration: WARMUP_S, requests: reads });
+  const rs = summarise(loadInChild({ port: readPort, duration: READ_S, requests: reads }));
   addRow('status read, SQLite', rs, {
     ratio: rs.rps / bare.get.rps,
     ratioTo: 'bare GET',
     target: '≥ 20,000/s, p99 < 10 ms',
     pass: rs.rps >= 20_000 && rs.p99 < 10 && rs.non2xx === 0 && rs.errors === 0,
   });
-  await stopServer(server, 'sqlite (ingest + reads)');
+  await stopServer(reader, 'sqlite reads');
 } finally {
   if (!PROFILE) rmSync(sqliteDir, { recursive: true, force: true });
 }
@@ -303,7 +382,12 @@ log('\n[3] verified webhook ingest → PostgreSQL');
     try {
       const url = new URL(PG_URL);
       url.searchParams.set('options', `-c search_path=${schema}`);
-      const warmup = generateWebhooks({ tag: 'pw', rooms: 50, identitiesPerRoom: 20, count: 15_000 });
+      const warmup = generateWebhooks({
+        tag: 'pw',
+        rooms: 50,
+        identitiesPerRoom: 20,
+        count: 15_000,
+      });
       const pool = generateWebhooks({
         tag: 'p',
         rooms: ROOMS,
@@ -316,7 +400,12 @@ log('\n[3] verified webhook ingest → PostgreSQL');
         PROFILE ? 'postgres' : null,
       );
       const port = await server.ready;
-      const { s, answered, built } = await ingestScenario({ label: 'postgres', port, pool, warmup });
+      const { s, answered, built } = await ingestScenario({
+        label: 'postgres',
+        port,
+        pool,
+        warmup,
+      });
       const row = addRow('webhook ingest, PostgreSQL', s, {
         ratio: s.rps / bare.post.rps,
         ratioTo: 'bare POST',
@@ -328,8 +417,11 @@ log('\n[3] verified webhook ingest → PostgreSQL');
         (await admin.query(`select count(*) as n from "${schema}".inbox`)).rows[0].n,
       );
       row.stored = stored;
-      log(`  stored ${fmt(stored)} inbox rows (${fmt(answered)} answered 2xx, ${fmt(built)} built)`);
-      if (stored < answered || stored > built) notes.push(`postgres: ${answered} webhooks answered 2xx but ${stored} stored`);
+      log(
+        `  stored ${fmt(stored)} inbox rows (${fmt(answered)} answered 2xx, ${fmt(built)} built)`,
+      );
+      if (stored < answered || stored > built)
+        notes.push(`postgres: ${answered} webhooks answered 2xx but ${stored} stored`);
     } finally {
       await admin.query(`drop schema "${schema}" cascade`);
       await admin.end();
@@ -360,6 +452,7 @@ const reconcile = {};
     let t = performance.now();
     emu.emulator.populate({ rooms: 1000, participantsPerRoom: 20 });
     log(`  populated in ${fmt(performance.now() - t)} ms`);
+    const profiler = PROFILE ? await startInProcessProfile() : null;
     for (const pass of ['first', 'second']) {
       emu.emulator.resetApiCalls();
       t = performance.now();
@@ -369,8 +462,7 @@ const reconcile = {};
       const listRooms = calls.ListRooms ?? 0;
       const listParticipants = calls.ListParticipants ?? 0;
       const total = Object.values(calls).reduce((a, b) => a + b, 0);
-      const ok =
-        listRooms === 1 && listParticipants === 1000 && total === 1001 && ms < 5000;
+      const ok = listRooms === 1 && listParticipants === 1000 && total === 1001 && ms < 5000;
       reconcile[pass] = {
         ms,
         calls,
@@ -383,6 +475,11 @@ const reconcile = {};
           ` (total ${total}), outcome ${report?.outcome}, ${JSON.stringify(report?.summary)}`,
       );
     }
+    if (profiler)
+      profiles.push({
+        title: 'reconcile, both passes (emulator + runtime in-process)',
+        file: await profiler.stop('reconcile'),
+      });
   } finally {
     await rt.close();
     await emu.close();
@@ -395,6 +492,10 @@ let pieces = null;
 if (PROFILE) {
   pieces = await timePieces();
 }
+
+meta.loadAvgAtEnd = os.loadavg()[0];
+if (meta.loadAvgAtEnd > meta.cpus * 0.5)
+  notes.push(`machine was busy: 1-min load average ${meta.loadAvgAtEnd.toFixed(2)} at the end`);
 
 // ---------- output ----------
 const mdRows = [];
@@ -427,7 +528,11 @@ for (const pass of ['first', 'second']) {
 }
 const widths = header.map((h, i) => Math.max(h.length, ...mdRows.map((r) => String(r[i]).length)));
 const line = (cells) => `| ${cells.map((c, i) => String(c).padEnd(widths[i])).join(' | ')} |`;
-const table = [line(header), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...mdRows.map(line)];
+const table = [
+  line(header),
+  `| ${widths.map((w) => '-'.repeat(w)).join(' | ')} |`,
+  ...mdRows.map(line),
+];
 log(`\nResults (node ${meta.node}, ${meta.cpus} CPUs, ${meta.date})`);
 log(table.join('\n'));
 for (const n of notes) log(`note: ${n}`);
@@ -452,36 +557,204 @@ if (PROFILE) {
   log(`\nprofiles kept in ${PROFILE_DIR}`);
 }
 
-/** In-process per-call cost of the pieces on the hot paths (no HTTP). */
+/** CPU profile of this process via the inspector (for the in-process reconcile scenario). */
+async function startInProcessProfile() {
+  const { Session } = await import('node:inspector');
+  const session = new Session();
+  session.connect();
+  const post = (method, params) =>
+    new Promise((resolve, reject) =>
+      session.post(method, params, (err, res) => (err ? reject(err) : resolve(res))),
+    );
+  await post('Profiler.enable');
+  await post('Profiler.start');
+  return {
+    async stop(name) {
+      const { profile } = await post('Profiler.stop');
+      session.disconnect();
+      const dir = join(PROFILE_DIR, name);
+      rmSync(dir, { recursive: true, force: true });
+      mkdirSync(dir, { recursive: true });
+      const file = join(dir, `${name}.cpuprofile`);
+      writeFileSync(file, JSON.stringify(profile));
+      return file;
+    },
+  };
+}
+
+/**
+ * In-process ingest (verify + group commit, no HTTP), 64 in flight, with the time spent in each
+ * store operation of the write transaction (the runtime's StoreWriter is wrapped here, in the bench).
+ */
+async function ingestBreakdown(label, databaseUrl, hooks) {
+  const { loadConfig } = await import('../dist/config/index.js');
+  const { createLogger } = await import('../dist/telemetry/index.js');
+  const { createRuntime } = await import('../dist/main.js');
+  const rt = await createRuntime({
+    config: loadConfig({ DATABASE_URL: databaseUrl, LOG_LEVEL: 'silent', API_TOKEN }),
+    logger: createLogger({ level: 'silent' }),
+    livekit: { url: null, apiKey: 'devkey', apiSecret: 'secret', timeoutMs: 2_000 },
+  });
+  const ops = {};
+  let batches = 0;
+  let txMs = 0;
+  const original = rt.writer.write.bind(rt.writer);
+  rt.writer.write = async (fn) => {
+    const t0 = performance.now();
+    try {
+      return await original((tx) =>
+        fn(
+          new Proxy(tx, {
+            get(target, key) {
+              const v = target[key];
+              if (typeof v !== 'function') return v;
+              return async (...args) => {
+                const s = performance.now();
+                try {
+                  return await v.apply(target, args);
+                } finally {
+                  const o = (ops[key] ??= { ms: 0, calls: 0 });
+                  o.ms += performance.now() - s;
+                  o.calls++;
+                }
+              };
+            },
+          }),
+        ),
+      );
+    } finally {
+      txMs += performance.now() - t0;
+      batches++;
+    }
+  };
+  try {
+    let next = 0;
+    const t0 = performance.now();
+    const worker = async () => {
+      while (next < hooks.length) {
+        const h = hooks[next++];
+        const o = await rt.ingestor.ingest(h.body, h.token);
+        if (o.status !== 'accepted') throw new Error(`${label}: ingest answered ${o.status}`);
+      }
+    };
+    await Promise.all(Array.from({ length: CONNECTIONS }, worker));
+    const ms = performance.now() - t0;
+    const perEvent = (x) => ((x * 1000) / hooks.length).toFixed(1);
+    const out = {
+      eventsPerS: (hooks.length * 1000) / ms,
+      usPerEvent: (ms * 1000) / hooks.length,
+      batches,
+      eventsPerBatch: hooks.length / batches,
+      txUsPerEvent: (txMs * 1000) / hooks.length,
+      ops: Object.fromEntries(
+        Object.entries(ops).map(([k, o]) => [
+          k,
+          { usPerEvent: (o.ms * 1000) / hooks.length, calls: o.calls },
+        ]),
+      ),
+    };
+    log(
+      `  ${label} ingest in-process: ${fmt(out.eventsPerS)}/s = ${out.usPerEvent.toFixed(1)} µs/event;` +
+        ` ${batches} transactions of ~${out.eventsPerBatch.toFixed(0)} events, ${perEvent(txMs)} µs/event inside them:`,
+    );
+    for (const [k, o] of Object.entries(ops).sort((a, b) => b[1].ms - a[1].ms)) {
+      log(`      ${perEvent(o.ms).padStart(6)} µs/event  ${k} (${o.calls} calls)`);
+    }
+    return out;
+  } finally {
+    await rt.close();
+  }
+}
+
+/** In-process per-call cost of the pieces on the hot paths (no HTTP), in µs. */
 async function timePieces() {
-  log('\n[pieces] in-process timing');
+  log('\n[pieces] in-process timing, µs per call');
+  const { createHash } = await import('node:crypto');
+  const { WebhookReceiver, TokenVerifier, WebhookEvent } = await import('livekit-server-sdk');
   const { createWebhookVerifier } = await import('../dist/livekit/index.js');
   const { loadConfig } = await import('../dist/config/index.js');
   const { createLogger } = await import('../dist/telemetry/index.js');
   const { createRuntime } = await import('../dist/main.js');
   const out = {};
   const hooks = generateWebhooks({ tag: 'v', rooms: 10, identitiesPerRoom: 10, count: 20_000 });
+  const time = async (name, fn, n = hooks.length) => {
+    for (let i = 0; i < 2000; i++) await fn(i);
+    const t = performance.now();
+    for (let i = 2000; i < n; i++) await fn(i);
+    out[name] = ((performance.now() - t) * 1000) / (n - 2000);
+    log(`  ${out[name].toFixed(1).padStart(6)}  ${name}`);
+  };
   const verifier = createWebhookVerifier({ apiKey: 'devkey', apiSecret: 'secret' });
-  for (let i = 0; i < 2000; i++) await verifier.verify(hooks[i].body, hooks[i].token);
-  let t = performance.now();
-  for (let i = 2000; i < hooks.length; i++) await verifier.verify(hooks[i].body, hooks[i].token);
-  out.verifyUs = ((performance.now() - t) * 1000) / (hooks.length - 2000);
-  log(`  WebhookVerifier.verify: ${out.verifyUs.toFixed(1)} µs/webhook`);
+  const receiver = new WebhookReceiver('devkey', 'secret');
+  const tokens = new TokenVerifier('devkey', 'secret');
+  const enc = new TextEncoder();
+  await time('createWebhookVerifier().verify (whole)', (i) =>
+    verifier.verify(hooks[i].body, hooks[i].token),
+  );
+  await time('  WebhookReceiver.receive', (i) => receiver.receive(hooks[i].body, hooks[i].token));
+  await time('    TokenVerifier.verify (jose jwtVerify)', (i) => tokens.verify(hooks[i].token));
+  await time('    crypto.subtle.digest sha256 (SDK)', (i) =>
+    crypto.subtle.digest('SHA-256', enc.encode(hooks[i].body)),
+  );
+  await time('    createHash sha256, sync (alternative)', (i) =>
+    createHash('sha256').update(hooks[i].body).digest('base64'),
+  );
+  await time('    JSON.parse + WebhookEvent.fromJson', (i) =>
+    WebhookEvent.fromJson(JSON.parse(hooks[i].body), { ignoreUnknownFields: true }),
+  );
+  const ingestHooks = () =>
+    generateWebhooks({ tag: 'i', rooms: ROOMS, identitiesPerRoom: IDENTITIES, count: 30_000 });
+  const tmp = mkdtempSync(join(os.tmpdir(), 'attendance-bench-pieces-'));
+  out.sqliteIngest = await ingestBreakdown('SQLite', `sqlite:${join(tmp, 'a.db')}`, ingestHooks());
+  rmSync(tmp, { recursive: true, force: true });
+  try {
+    const { default: pg } = await import('pg');
+    const admin = new pg.Client({ connectionString: PG_URL, connectionTimeoutMillis: 3_000 });
+    await admin.connect();
+    const schema = `bench_${process.pid}_${randomBytes(4).toString('hex')}`;
+    await admin.query(`create schema "${schema}"`);
+    try {
+      const url = new URL(PG_URL);
+      url.searchParams.set('options', `-c search_path=${schema}`);
+      out.postgresIngest = await ingestBreakdown('PostgreSQL', url.toString(), ingestHooks());
+    } finally {
+      await admin.query(`drop schema "${schema}" cascade`);
+      await admin.end();
+    }
+  } catch (e) {
+    log(`  PostgreSQL ingest breakdown skipped: ${e.message}`);
+  }
   const rt = await createRuntime({
     config: loadConfig({ DATABASE_URL: `sqlite:${sqliteFile}`, LOG_LEVEL: 'silent', API_TOKEN }),
     logger: createLogger({ level: 'silent' }),
     livekit: { url: null, apiKey: 'devkey', apiSecret: 'secret', timeoutMs: 2_000 },
   });
   try {
-    const n = 20_000;
-    for (let i = 0; i < 2000; i++) await rt.query.identityStatus(`room-${i % ROOMS}`, `user-${i % ROOMS}-${i % IDENTITIES}`);
-    t = performance.now();
-    for (let i = 0; i < n; i++) {
+    const pair = (i) => {
       const r = (i * 7919) % ROOMS;
-      await rt.query.identityStatus(`room-${r}`, `user-${r}-${i % IDENTITIES}`);
-    }
-    out.identityStatusUs = ((performance.now() - t) * 1000) / n;
-    log(`  AttendanceQuery.identityStatus (SQLite): ${out.identityStatusUs.toFixed(1)} µs/call`);
+      return [`room-${r}`, `user-${r}-${i % IDENTITIES}`];
+    };
+    for (let i = 0; i < 20_000; i++) await rt.query.identityStatus(...pair(i)); // warm pages + JIT
+    await time('AttendanceQuery.identityStatus (SQLite)', (i) =>
+      rt.query.identityStatus(...pair(i)),
+    );
+    await time('  store.getIdentityAttendance', (i) => rt.store.getIdentityAttendance(...pair(i)));
+    const { default: Database } = await import('better-sqlite3');
+    const db = new Database(sqliteFile, { readonly: true });
+    const sql =
+      'select cycles.*, (select last_verified_at_ms from room_verifications where room = ?) ' +
+      'as v from cycles where room = ? and identity = ? order by joined_at_ms asc nulls last, sid';
+    const stmt = db.prepare(sql);
+    await time('raw better-sqlite3 .all() of the same query', (i) => {
+      const [r, id] = pair(i);
+      return stmt.all(r, r, id);
+    });
+    const plan = db.prepare(`explain query plan ${sql}`).all('room-1', 'room-1', 'user-1-1');
+    out.queryPlan = plan.map((p) => p.detail);
+    log(`  query plan: ${out.queryPlan.join(' | ')}`);
+    out.rowsPerIdentity = stmt.all('room-1', 'room-1', 'user-1-1').length;
+    log(`  cycles per identity: ${out.rowsPerIdentity}`);
+    db.close();
   } finally {
     await rt.close();
     rmSync(sqliteDir, { recursive: true, force: true });

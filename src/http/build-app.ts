@@ -43,6 +43,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     routerOptions: { maxParamLength: 2048 },
     ajv: { customOptions: { coerceTypes: true, removeAdditional: false, allErrors: false } },
     return503OnClosing: true,
+    // No child logger per request (its bindings and redaction set-up showed in read profiles): the
+    // few request-scoped lines add the request id themselves.
+    childLoggerFactory: (logger) => logger,
     // Fastify's own early 400s (a path that is not valid percent-encoding) in our error shape.
     frameworkErrors: (err, _req, reply) => {
       // The reply here is typed for no route in particular; the raw response is enough.
@@ -51,10 +54,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     },
   });
 
-  app.addHook('onResponse', async (req, reply) => {
-    if (deps.logger.isLevelEnabled('debug')) {
+  if (deps.logger.isLevelEnabled('debug')) {
+    // Access lines only at debug: at webhook rates they would dominate the log.
+    app.addHook('onResponse', (req, reply, done) => {
       req.log.debug(
         {
+          reqId: req.id,
           method: req.method,
           url: req.routeOptions.url,
           status: reply.statusCode,
@@ -62,8 +67,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
         },
         'request completed',
       );
-    }
-  });
+      done();
+    });
+  }
 
   app.setErrorHandler((err: FastifyError | HttpError, req, reply) => {
     if (err instanceof HttpError) {
@@ -77,7 +83,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
           : HTTP_ERRORS[code].message;
       return reply.status(HTTP_ERRORS[code].status).send({ error: code, message });
     }
-    req.log.error({ err }, 'unexpected error');
+    req.log.error({ err, reqId: req.id }, 'unexpected error');
     return reply
       .status(500)
       .send({ error: 'internal_error', message: HTTP_ERRORS.internal_error.message });
@@ -111,10 +117,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   // routes, not to URL prefixes: no spelling of a path (percent-encoding, a query) can skip it.
   const checkToken = createBearerCheck(deps.apiToken);
   await app.register(async (scope) => {
-    scope.addHook('onRequest', async (req) => {
-      if (!checkToken(req.headers.authorization)) {
-        throw new HttpError('unauthorized', 'send Authorization: Bearer <API_TOKEN>');
-      }
+    scope.addHook('onRequest', (req, _reply, done) => {
+      if (checkToken(req.headers.authorization)) done();
+      else done(new HttpError('unauthorized', 'send Authorization: Bearer <API_TOKEN>'));
     });
     await attendanceRoutes(scope, deps);
     await reconcileRoutes(scope, deps);

@@ -24,6 +24,8 @@ export interface StoreDriver {
    * interleave, also across processes. SQLite needs nothing (BEGIN IMMEDIATE takes the write lock).
    */
   serializeWriters?(trx: Kysely<Database>): Promise<void>;
+  /** Optional faster versions of the ingest transaction's statements, used only in transactions. */
+  createTransactionHotOps?(): Partial<StoreOps>;
 }
 
 /** The narrow logger the store uses; pino's Logger fits. */

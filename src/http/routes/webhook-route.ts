@@ -29,12 +29,9 @@ export async function webhookRoutes(app: FastifyInstance, deps: AppDeps): Promis
         summary: 'Receive a LiveKit webhook',
         description:
           'Verifies the Authorization JWT (raw token, no Bearer) and the sha256 claim over the raw body with ' +
-          "livekit-server-sdk's WebhookReceiver, stores the event durably (deduplicated by its id) and applies it before answering.",
+          "livekit-server-sdk's WebhookReceiver, stores the event durably (deduplicated by its id) and applies it before answering. " +
+          'Headers: `Authorization: <JWT>` (raw, no Bearer), `Content-Type: application/webhook+json` or `application/json`.',
         tags: ['webhooks'],
-        headers: {
-          type: 'object',
-          properties: { authorization: { type: 'string', description: 'JWT signed by LiveKit' } },
-        },
         response: {
           200: {
             type: 'object',
@@ -66,10 +63,13 @@ export async function webhookRoutes(app: FastifyInstance, deps: AppDeps): Promis
             event: outcome.type,
           });
         case 'unauthorized':
-          req.log.warn({ reason: outcome.message }, 'webhook rejected');
+          req.log.warn({ reqId: req.id, reason: outcome.message }, 'webhook rejected');
           throw new HttpError('unauthorized', `webhook signature rejected: ${outcome.message}`);
         case 'malformed':
-          req.log.warn({ reason: outcome.message }, 'signed webhook is not an event');
+          req.log.warn(
+            { reqId: req.id, reason: outcome.message },
+            'signed webhook is not an event',
+          );
           throw new HttpError('malformed_event', outcome.message);
         case 'unavailable':
           throw new HttpError('unavailable', outcome.message);
