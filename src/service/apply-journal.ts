@@ -43,7 +43,11 @@ export interface JournaledAction {
 export function replayJournaledAction(fresh: Cycle | undefined, j: JournaledAction): Cycle | null {
   if (j.action.type === 'close') {
     if (fresh === undefined || !isOpen(fresh)) return null;
-    return { ...fresh, estimatedLeftAtMs: j.result.estimatedLeftAtMs };
+    return {
+      ...fresh,
+      estimatedLeftAtMs: j.result.estimatedLeftAtMs,
+      lastSeenAtMs: maxSeen(fresh.lastSeenAtMs, j.result.lastSeenAtMs),
+    };
   }
   if (fresh !== undefined && fresh.endedAtMs !== null) return null;
   if (fresh === undefined) return j.result;
@@ -52,6 +56,11 @@ export function replayJournaledAction(fresh: Cycle | undefined, j: JournaledActi
     joinedAtMs: fresh.joinedAtMs ?? j.result.joinedAtMs,
     connected: true,
     estimatedLeftAtMs: null,
-    lastSeenAtMs: Math.max(fresh.lastSeenAtMs ?? 0, j.result.lastSeenAtMs ?? 0) || null,
+    lastSeenAtMs: maxSeen(fresh.lastSeenAtMs, j.result.lastSeenAtMs),
   };
+}
+
+function maxSeen(a: number | null, b: number | null): number | null {
+  if (a === null) return b;
+  return b === null ? a : Math.max(a, b);
 }
