@@ -14,7 +14,9 @@ interface Vector {
   payload: string;
 }
 
-const vectors = JSON.parse(readFileSync('/work/shared/vectors/vectors.json', 'utf8')) as Vector[];
+const vectors = JSON.parse(
+  readFileSync(new URL('../fixtures/livekit-webhook-vectors.json', import.meta.url), 'utf8'),
+) as Vector[];
 
 describe('signWebhook', () => {
   it('has test vectors to check against', () => {

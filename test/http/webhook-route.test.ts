@@ -13,7 +13,7 @@ interface Vector {
   token: string;
 }
 const vectors = JSON.parse(
-  readFileSync(new URL('../../../shared/vectors/vectors.json', import.meta.url), 'utf8'),
+  readFileSync(new URL('../fixtures/livekit-webhook-vectors.json', import.meta.url), 'utf8'),
 ) as Vector[];
 const joined = vectors.find((v) => v.name === 'derived-participant_joined')!;
 const left = vectors.find((v) => v.name === 'derived-participant_left')!;
