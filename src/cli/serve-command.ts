@@ -88,9 +88,15 @@ export function registerServeCommand(
       const drain = () =>
         (draining = rt.inbox
           .drain()
-          .then(
-            (n) => n > 0 && logger.info({ applied: n }, 'applied stored webhooks from the inbox'),
-          )
+          .then(async (n) => {
+            if (n > 0) logger.info({ applied: n }, 'applied stored webhooks from the inbox');
+            // Bounded and index-backed (a count over the whole inbox would scan it every 10 s).
+            const unprocessed = (await rt.store.listUnprocessed(1_000)).length;
+            rt.metrics.inboxUnprocessed.set(unprocessed);
+            if (unprocessed > 0) {
+              logger.warn({ unprocessed }, 'inbox entries could not be applied yet; retrying');
+            }
+          })
           .catch((err: unknown) => logger.error({ err }, 'inbox retry failed')));
       void drain(); // a crash between storing and applying loses nothing: apply what is left
       const inboxTimer = setInterval(() => void drain(), INBOX_RETRY_MS);
