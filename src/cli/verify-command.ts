@@ -1,8 +1,12 @@
+import { Presets, SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
 import { reconcileReportJson, type ReconcileReport } from '../service/index.js';
 import { CliError, commandLogger, configuredLiveKit, loadCliConfig } from './common.js';
 import type { Composition } from './composition.js';
 import { formatTable } from './table.js';
+
+/** Passes over fewer rooms finish too fast for a progress bar to help. */
+const PROGRESS_MIN_ROOMS = 20;
 
 /** Exit code when LiveKit could not be asked about at least one room. */
 export const EXIT_UNVERIFIED = 2;
@@ -74,12 +78,31 @@ export function registerVerifyCommand(
       }
       const logger = commandLogger(config);
       const rt = await c.createRuntime({ config, logger, livekit: configuredLiveKit(config, c) });
+      // A progress bar on a terminal (stderr, so --json output stays clean) for passes over many rooms.
+      let bar: SingleBar | null = null;
+      if (process.stderr.isTTY) {
+        rt.events.on('reconcile:pass:progress', ({ done, total }) => {
+          if (bar === null && total >= PROGRESS_MIN_ROOMS) {
+            bar = new SingleBar(
+              {
+                format: 'verify [{bar}] {value}/{total} rooms | ETA {eta}s',
+                stream: process.stderr,
+                clearOnComplete: true,
+              },
+              Presets.shades_classic,
+            );
+            bar.start(total, 0);
+          }
+          bar?.update(done);
+        });
+      }
       try {
         const report = await rt.reconciler.runPass({
           room: opts.room ?? null,
           dryRun: opts.dryRun,
           trigger: 'cli',
         });
+        (bar as SingleBar | null)?.stop();
         if (!report)
           throw new CliError('another instance is running a reconcile pass; try again shortly');
         console.log(

@@ -10,6 +10,8 @@ export interface ServiceEventMap {
   'inbox:batch:applied': [{ events: number; changedCycles: number }];
   'inbox:processing:failed': [{ eventIds: string[]; error: Error }];
   'reconcile:pass:start': [{ room: string | null; dryRun: boolean; trigger: string }];
+  /** After each room of a pass was asked about (for progress bars). */
+  'reconcile:pass:progress': [{ done: number; total: number }];
   'reconcile:pass:complete': [ReconcileReport];
   'reconcile:pass:skipped': [{ reason: string; trigger: string }];
   'reconcile:loss:detected': [{ room: string }];

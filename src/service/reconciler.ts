@@ -191,7 +191,7 @@ export class Reconciler {
       });
       return writes;
     };
-    await forEachLimit(rooms, ROOM_CONCURRENCY, async (room) => {
+    const checkRoom = async (room: string): Promise<void> => {
       if (abandoned) {
         unverified.push({ room, kind: abandoned.kind, reason: `not tried: ${abandoned.message}` });
         if (!dryRun) await this.markFailed([room], startedAtMs, abandoned);
@@ -216,6 +216,14 @@ export class Reconciler {
         openSids: (openByRoom.get(room) ?? []).map((c) => c.sid),
       });
       if (ready.length >= ROOMS_PER_TRANSACTION) await flush();
+    };
+    let done = 0;
+    await forEachLimit(rooms, ROOM_CONCURRENCY, async (room) => {
+      try {
+        await checkRoom(room);
+      } finally {
+        events.emit('reconcile:pass:progress', { done: ++done, total: rooms.length });
+      }
     });
     await flush();
     if (!opts.room) logger.debug({ rooms: rooms.length, dryRun }, 'reconcile pass checked rooms');

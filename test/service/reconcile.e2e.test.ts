@@ -194,7 +194,12 @@ describeEachDialect('reconciliation against the LiveKit emulator', (dialect) => 
     // room-4 is gone from LiveKit but its cycle is open only if room_finished was lost:
     await env.settle();
     env.emu.emulator.resetApiCalls();
+    const progress: string[] = [];
+    env.h.rt.events.on('reconcile:pass:progress', ({ done, total }) =>
+      progress.push(`${done}/${total}`),
+    );
     const pass = await env.reconcile();
+    expect(progress).toEqual(['1/4', '2/4', '3/4', '4/4']);
     expect(pass.apiCalls).toBe(1 + 4);
     expect(env.emu.emulator.apiCalls()).toEqual({ ListRooms: 1, ListParticipants: 4 });
   });
