@@ -90,8 +90,8 @@ export function registerServeCommand(
           .drain()
           .then(async (n) => {
             if (n > 0) logger.info({ applied: n }, 'applied stored webhooks from the inbox');
-            // Bounded and index-backed (a count over the whole inbox would scan it every 10 s).
-            const unprocessed = (await rt.store.listUnprocessed(1_000)).length;
+            // Bounded and index-backed: a count over the whole inbox would scan it every 10 s.
+            const unprocessed = await rt.store.countUnprocessed(1_000);
             rt.metrics.inboxUnprocessed.set(unprocessed);
             if (unprocessed > 0) {
               logger.warn({ unprocessed }, 'inbox entries could not be applied yet; retrying');

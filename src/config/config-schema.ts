@@ -66,7 +66,7 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = Object.freeze([
     name: 'LIVEKIT_URL',
     default: null,
     description:
-      'LiveKit server URL, http(s):// or ws(s)://; ws is used as http and wss as https for the API. Unset: no reconciliation (demo mode when DEMO=auto).',
+      'LiveKit server URL, http(s):// or ws(s)://; ws is used as http and wss as https for the API. Unset: no reconciliation (demo mode when DEMO=auto and no LIVEKIT_* variable is set).',
   },
   {
     name: 'LIVEKIT_API_URL',

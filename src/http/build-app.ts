@@ -48,9 +48,21 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     childLoggerFactory: (logger) => logger,
     // Fastify's own early 400s (a path that is not valid percent-encoding) in our error shape.
     frameworkErrors: (err, _req, reply) => {
+      const code: HttpErrorCode =
+        err.statusCode === 414
+          ? 'uri_too_long'
+          : (err.statusCode ?? 400) < 500
+            ? 'invalid_request'
+            : 'internal_error';
+      const { status } = HTTP_ERRORS[code];
       // The reply here is typed for no route in particular; the raw response is enough.
-      reply.raw.writeHead(400, { 'content-type': 'application/json; charset=utf-8' });
-      reply.raw.end(JSON.stringify({ error: 'invalid_request', message: err.message }));
+      reply.raw.writeHead(status, { 'content-type': 'application/json; charset=utf-8' });
+      reply.raw.end(
+        JSON.stringify({
+          error: code,
+          message: status < 500 ? err.message : HTTP_ERRORS[code].message,
+        }),
+      );
     },
   });
 

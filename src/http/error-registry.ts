@@ -12,6 +12,7 @@ export const HTTP_ERRORS = {
     message: 'The request body is larger than the configured limit.',
   },
   unsupported_media_type: { status: 415, message: 'Unsupported Content-Type.' },
+  uri_too_long: { status: 414, message: 'A path segment is longer than the service accepts.' },
   reconcile_busy: {
     status: 503,
     message: 'Another instance is running a reconcile pass; try again.',

@@ -39,6 +39,8 @@ const GIVE_UP_AFTER = 3;
 const ROOMS_PER_TRANSACTION = 50;
 /** How long a manual pass waits for another instance's pass to end before answering busy. */
 const LEASE_WAIT_MS = 15 * 60_000;
+/** How long a live check (?verify=true) or an early loss pass waits before giving up. */
+const SHORT_LEASE_WAIT_MS = 10_000;
 
 /** One room's answer from LiveKit, waiting to be applied. */
 interface RoomObservation {
@@ -94,7 +96,13 @@ export class Reconciler {
   ): Promise<ReconcileReport | null> {
     const store = this.deps.writer.store;
     // Waiting is wall time, not domain time: measured on the monotonic clock.
-    const deadline = performance.now() + (opts.skipIfBusy ? 0 : LEASE_WAIT_MS);
+    // Operators' passes (API, CLI) wait for another instance's pass; live checks wait briefly.
+    const waitMs = opts.skipIfBusy
+      ? 0
+      : opts.trigger === 'manual' || opts.trigger === 'cli'
+        ? LEASE_WAIT_MS
+        : SHORT_LEASE_WAIT_MS;
+    const deadline = performance.now() + waitMs;
     while (!(await this.tryLease())) {
       if (performance.now() >= deadline) {
         this.deps.events.emit('reconcile:pass:skipped', {
@@ -106,18 +114,24 @@ export class Reconciler {
       await (this.deps.sleep ?? defaultSleep)(250);
     }
     this.leaseLost = false;
+    let renewing: Promise<void> = Promise.resolve();
     const renewal = setInterval(() => {
-      void this.tryLease()
-        .then((held) => {
+      renewing = this.tryLease().then(
+        (held) => {
           if (!held) this.leaseLost = true;
-        })
-        .catch(() => undefined);
+        },
+        // A renewal that failed may have let the lease expire: treat it as lost.
+        () => {
+          this.leaseLost = true;
+        },
+      );
     }, this.leaseTtlMs / 3);
     renewal.unref();
     try {
       return await this.pass(opts);
     } finally {
       clearInterval(renewal);
+      await renewing; // never release before an in-flight renewal has landed
       await store.releaseLease(RECONCILE_LEASE, this.holder).catch(() => undefined);
     }
   }
@@ -184,9 +198,17 @@ export class Reconciler {
               ? 'lease_lost'
               : 'store_error';
           logger.error({ err, rooms: batch.length }, 'could not apply reconcile results');
-          for (const { ctx } of batch)
+          for (const { ctx } of batch) {
             unverified.push({ room: ctx.room, kind, reason: err.message });
+          }
           roomsChecked -= batch.length;
+          if (!dryRun) {
+            await this.markFailed(
+              batch.map((b) => b.ctx.room),
+              startedAtMs,
+              { kind: 'unknown', status: null, code: kind, message: err.message },
+            );
+          }
         }
       });
       return writes;
@@ -249,7 +271,12 @@ export class Reconciler {
   ): Promise<ReconcileActionReport[]> {
     const { writer, clock } = this.deps;
     const work = async (ops: StoreOps): Promise<ReconcileActionReport[]> => {
-      if (!dryRun && this.leaseLost) {
+      // Fenced in the transaction itself: a pass whose lease was taken over commits nothing more.
+      const fenced =
+        !dryRun &&
+        (this.leaseLost || !(await ops.holdsLease(RECONCILE_LEASE, this.holder, clock.now())));
+      if (fenced) {
+        this.leaseLost = true;
         throw new AttendanceError(
           'lease_lost',
           'another instance took the reconcile lease mid-pass',

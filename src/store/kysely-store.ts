@@ -17,7 +17,8 @@ export function createKyselyStore(driver: StoreDriver, logger?: StoreLogger): At
     transaction<T>(fn: (tx: StoreOps) => Promise<T>): Promise<T> {
       return db.transaction().execute(async (trx) => {
         await driver.serializeWriters?.(trx);
-        return fn(createStoreOps(trx, encodeBoolean));
+        // The driver's prepared statements run on the connection this transaction holds.
+        return fn({ ...createStoreOps(trx, encodeBoolean), ...driver.createTransactionHotOps?.() });
       });
     },
 

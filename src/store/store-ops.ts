@@ -16,6 +16,32 @@ export function createStoreOps(
     ...createCycleOps(db, encodeBoolean),
     ...createRoomOps(db),
 
+    async countUnprocessed(max) {
+      const row = await db
+        .selectFrom((eb) =>
+          eb
+            .selectFrom('inbox')
+            .select('seq')
+            .where('processed_at_ms', 'is', null)
+            .limit(max)
+            .as('waiting'),
+        )
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .executeTakeFirstOrThrow();
+      return Number(row.n);
+    },
+
+    async holdsLease(name, holder, nowMs) {
+      const row = await db
+        .selectFrom('leases')
+        .select('holder')
+        .where('name', '=', name)
+        .where('holder', '=', holder)
+        .where('expires_at_ms', '>', nowMs)
+        .executeTakeFirst();
+      return row !== undefined;
+    },
+
     // Atomic only when `db` is a transaction; KyselyStore wraps the top-level call in one.
     async resetDerivedState() {
       await db.deleteFrom('cycles').execute();

@@ -58,6 +58,13 @@ export interface StoreOps {
   /** Entries with seq > afterSeq in seq order: the replay cursor for `rebuild`. */
   readInbox(afterSeq: number, limit: number): Promise<StoredInboxEntry[]>;
   countInbox(): Promise<{ total: number; unprocessed: number }>;
+  /** Unprocessed entries, counted up to `max` (index-backed; cheap however large the inbox). */
+  countUnprocessed(max: number): Promise<number>;
+  /**
+   * Whether `holder` holds the named lease, unexpired at `nowMs`. Inside a write transaction it
+   * fences the writes: a holder that lost its lease commits nothing more.
+   */
+  holdsLease(name: string, holder: string, nowMs: number): Promise<boolean>;
 
   getCycles(sids: readonly string[]): Promise<Cycle[]>;
   /** Inserts or fully replaces each cycle by sid. */

@@ -43,13 +43,34 @@ describeEachDialect('attendance API', (dialect) => {
     ['GET', '/api/v1/rooms/r/%61ttendance'],
     ['POST', '/%61pi/v1/reconcile'],
     ['GET', '/metrics?x=1'],
+    ['GET', '/api/v1/rooms/r/attendance?format=json&extra=1'],
+  ] as const)(
+    'answers 401 to %s %s without the token (any spelling of a protected route)',
+    async (method, url) => {
+      const res = await h.app.inject({ method, url });
+      expect(res.statusCode).toBe(401);
+      expect(res.json().error).toBe('unauthorized');
+    },
+  );
+
+  it.each([
     ['GET', '/metrics/'],
     ['GET', '//api/v1/rooms/r/attendance'],
-    ['GET', '/api/v1/rooms/r/attendance?format=json&extra=1'],
-  ] as const)('never serves %s %s without the token', async (method, url) => {
+  ] as const)('answers 404 to %s %s, which names no route', async (method, url) => {
     const res = await h.app.inject({ method, url });
-    expect([401, 404]).toContain(res.statusCode);
-    expect(res.json().error).toMatch(/^(unauthorized|not_found)$/);
+    expect(res.statusCode).toBe(404);
+    expect(res.json().error).toBe('not_found');
+  });
+
+  it('answers 414 with our JSON to a path segment longer than the router accepts', async () => {
+    const res = await h.api(`/api/v1/rooms/${'x'.repeat(3000)}/attendance`);
+    expect(res.status).toBe(414);
+    expect(res.json).toMatchObject({ error: 'uri_too_long' });
+  });
+
+  it('refuses a NUL in the reconcile body room with 400', async () => {
+    const res = await h.api('/api/v1/reconcile', { method: 'POST', body: { room: 'a\u0000b' } });
+    expect(res.status).toBe(400);
   });
 
   it('answers a path that is not valid percent-encoding with a JSON 400', async () => {

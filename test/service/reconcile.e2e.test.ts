@@ -1,5 +1,7 @@
 import { afterEach, beforeEach, expect, it } from 'vitest';
-import { rebuildFromJournal } from '../../src/service/index.js';
+import { ManualClock } from '../../src/core/index.js';
+import { createRoomServiceGateway, type RoomServiceGateway } from '../../src/livekit/index.js';
+import { Reconciler, rebuildFromJournal } from '../../src/service/index.js';
 import { describeEachDialect, useTestDatabase } from '../helpers/dialects.js';
 import { startLiveEnv, T0, type LiveEnv } from '../helpers/live-env.js';
 
@@ -284,6 +286,51 @@ describeEachDialect('reconciliation against the LiveKit emulator', (dialect) => 
     expect((await env.status(ROOM, 'opened-by-pass')).lastVerifiedAt).toBe(
       new Date(T0 + 3 * MIN).toISOString(),
     );
+  });
+
+  it('writes nothing once another instance has taken its lease mid-pass', async () => {
+    emu().setWebhookFaults({ dropRate: 1 });
+    emu().connect('room-a', { identity: 'a' });
+    emu().connect('room-b', { identity: 'b' });
+    await env.settle();
+    const clock = new ManualClock(Date.now());
+    const real = createRoomServiceGateway({
+      url: env.emu.url,
+      apiKey: 'devkey',
+      apiSecret: 'secret',
+      timeoutMs: 2_000,
+    });
+    let stolen = false;
+    const gateway: RoomServiceGateway = {
+      listRooms: () => real.listRooms(),
+      async listParticipants(room) {
+        if (!stolen) {
+          stolen = true;
+          // Another instance finds the lease expired (its clock is far ahead) and takes it.
+          expect(
+            await env.h.rt.store.tryAcquireLease(
+              'reconcile',
+              'thief',
+              clock.now() + 3_600_000,
+              60_000,
+            ),
+          ).toBe(true);
+        }
+        return real.listParticipants(room);
+      },
+    };
+    const reconciler = new Reconciler({
+      writer: env.h.rt.writer,
+      gateway,
+      clock,
+      logger: env.h.rt.logger,
+      events: env.h.rt.events,
+    });
+    const report = await reconciler.runPass({ trigger: 'manual' });
+    expect(report?.summary).toMatchObject({ opened: 0, unverified: 2 });
+    expect(report?.unverified.map((u) => u.kind)).toEqual(['lease_lost', 'lease_lost']);
+    expect(await env.h.rt.store.listOpenCycles()).toEqual([]);
+    expect((await env.h.rt.store.getRoomVerification('room-a'))?.lastError).toMatch(/lease/);
   });
 
   it('skips a scheduled pass while another instance holds the lease', async () => {

@@ -91,3 +91,69 @@ describeEachDialect('store transactions', (dialect) => {
     expect((await store.getCycles(['PA_1'])).length).toBe(1);
   });
 });
+
+describeEachDialect('store operations inside a transaction', (dialect) => {
+  const ctx = useMigratedStore(dialect);
+
+  it('keep the semantics of the plain operations (first inbox entry wins, last cycle wins)', async () => {
+    const { store } = ctx;
+    await store.recordRoomFinished('RM_a', 'room-a', T0 + 5);
+    const result = await store.transaction(async (tx) => {
+      const ids = await tx.insertInbox(
+        [
+          makeEntry('EV_1', { body: 'first' }),
+          makeEntry('EV_1', { body: 'second' }),
+          makeEntry('EV_2'),
+        ],
+        { processedAtMs: T0 },
+      );
+      const again = await tx.insertInbox([makeEntry('EV_2')]);
+      await tx.saveCycles([
+        makeCycle({ sid: 'PA_1', name: 'old' }),
+        makeCycle({ sid: 'PA_1', name: 'new' }),
+      ]);
+      return {
+        ids,
+        again,
+        cycles: await tx.getCycles(['PA_1', 'PA_1', 'PA_missing']),
+        finish: await tx.getRoomFinishTimes(['RM_a', 'RM_b']),
+      };
+    });
+    expect(result.ids).toEqual(['EV_1', 'EV_2']);
+    expect(result.again).toEqual([]);
+    expect(result.cycles.map((c) => [c.sid, c.name])).toEqual([['PA_1', 'new']]);
+    expect(result.finish).toEqual(new Map([['RM_a', T0 + 5]]));
+    const [first] = await store.readInbox(0, 10);
+    expect([first?.body, first?.processedAtMs]).toEqual(['first', T0]);
+    expect(await store.countUnprocessed(10)).toBe(0);
+  });
+
+  it('roll back together: nothing of a failed transaction stays', async () => {
+    const { store } = ctx;
+    await expect(
+      store.transaction(async (tx) => {
+        await tx.insertInbox([makeEntry('EV_x')]);
+        await tx.saveCycles([makeCycle({ sid: 'PA_x' })]);
+        throw new Error('boom');
+      }),
+    ).rejects.toThrow('boom');
+    expect(await store.countInbox()).toEqual({ total: 0, unprocessed: 0 });
+    expect(await store.getCycles(['PA_x'])).toEqual([]);
+  });
+
+  it('counts unprocessed entries up to a bound', async () => {
+    const { store } = ctx;
+    await store.insertInbox([makeEntry('EV_1'), makeEntry('EV_2'), makeEntry('EV_3')]);
+    expect(await store.countUnprocessed(2)).toBe(2);
+    expect(await store.countUnprocessed(10)).toBe(3);
+  });
+
+  it('tells whether a holder still holds an unexpired lease', async () => {
+    const { store } = ctx;
+    expect(await store.holdsLease('reconcile', 'A', T0)).toBe(false);
+    await store.tryAcquireLease('reconcile', 'A', T0, 1_000);
+    expect(await store.holdsLease('reconcile', 'A', T0 + 999)).toBe(true);
+    expect(await store.holdsLease('reconcile', 'B', T0 + 999)).toBe(false);
+    expect(await store.holdsLease('reconcile', 'A', T0 + 1_000)).toBe(false);
+  });
+});

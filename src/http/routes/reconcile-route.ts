@@ -100,7 +100,7 @@ export async function reconcileRoutes(app: FastifyInstance, deps: AppDeps): Prom
           type: ['object', 'null'],
           additionalProperties: false,
           properties: {
-            room: { type: 'string', minLength: 1, maxLength: 512 },
+            room: { type: 'string', minLength: 1, maxLength: 512, pattern: '^[^\\u0000]+$' },
             dryRun: { type: 'boolean', default: false },
           },
         },
