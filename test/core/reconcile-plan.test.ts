@@ -43,6 +43,7 @@ function listed(over: Partial<ListedParticipant> = {}): ListedParticipant {
 }
 
 const ctx = { room: ROOM, roomSid: 'RM_1', passAtMs: T + 120_000 };
+const CLOSE = { type: 'close', sid: 'PA_a', identity: 'alice', leftAtMs: T } as const;
 
 describe('planRoomReconcile (reconciliation rules 2 and 3)', () => {
   it('opens a cycle for an ACTIVE participant it has none for', () => {
@@ -112,24 +113,12 @@ describe('planRoomReconcile (reconciliation rules 2 and 3)', () => {
 describe('applyReconcileAction on fresh state', () => {
   it('does not close a cycle a webhook confirmed after the pass looked', () => {
     const fresh = cycle({ lastSeenAtMs: ctx.passAtMs + 1_000 });
-    expect(
-      applyReconcileAction(
-        fresh,
-        { type: 'close', sid: 'PA_a', identity: 'alice', leftAtMs: T },
-        ctx,
-      ),
-    ).toBeNull();
+    expect(applyReconcileAction(fresh, CLOSE, ctx)).toBeNull();
   });
 
   it('does not close a cycle a webhook ended meanwhile', () => {
     const fresh = cycle({ endedAtMs: T + 100_000, endedBy: 'webhook' });
-    expect(
-      applyReconcileAction(
-        fresh,
-        { type: 'close', sid: 'PA_a', identity: 'alice', leftAtMs: T },
-        ctx,
-      ),
-    ).toBeNull();
+    expect(applyReconcileAction(fresh, CLOSE, ctx)).toBeNull();
   });
 
   it('turns an open into a confirm when the webhook arrived first, keeping webhook as opener', () => {

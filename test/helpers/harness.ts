@@ -1,10 +1,12 @@
 import type { FastifyInstance } from 'fastify';
+import { afterEach, beforeEach } from 'vitest';
 import { loadConfig } from '../../src/config/index.js';
 import type { Clock } from '../../src/core/index.js';
 import { signWebhook } from '../../src/emulator/index.js';
 import { buildRuntimeApp, createRuntime } from '../../src/main.js';
 import type { Runtime } from '../../src/service/index.js';
 import { createLogger } from '../../src/telemetry/index.js';
+import { useTestDatabase, type TestDialect } from './dialects.js';
 
 export const TEST_API_TOKEN = 'test-api-token-0123456789';
 export const DEV_KEY = 'devkey';
@@ -142,4 +144,35 @@ export function webhookBody(e: {
     id: e.id,
     createdAt: String(e.createdAtS),
   });
+}
+
+/**
+ * A Harness created before and closed after every test of the enclosing describe, on a fresh
+ * database of `dialect`. The returned object always refers to the current test's harness.
+ */
+export function useHarness(dialect: TestDialect): Harness {
+  const db = useTestDatabase(dialect);
+  let current: Harness | undefined;
+  beforeEach(async () => {
+    current = await createHarness({ databaseUrl: db.url });
+  });
+  afterEach(async () => {
+    await current?.close();
+    current = undefined;
+  });
+  const harness = (): Harness => {
+    if (current === undefined) throw new Error('useHarness: used outside a test');
+    return current;
+  };
+  return {
+    get rt() {
+      return harness().rt;
+    },
+    get app() {
+      return harness().app;
+    },
+    postWebhook: (body, opts) => harness().postWebhook(body, opts),
+    api: (path, init) => harness().api(path, init),
+    close: () => harness().close(),
+  };
 }

@@ -1,6 +1,7 @@
 import type { AddressInfo } from 'node:net';
-import { vi } from 'vitest';
+import { afterEach, beforeEach, vi } from 'vitest';
 import { ManualClock, startEmulatorServer, type EmulatorServer } from '../../src/emulator/index.js';
+import { useTestDatabase, type TestDialect } from './dialects.js';
 import { createHarness, type Harness } from './harness.js';
 
 /** A whole-second start time, so LiveKit's seconds-precision createdAt is exact in assertions. */
@@ -70,5 +71,41 @@ export async function startLiveEnv(
       await emu.close();
       vi.useRealTimers();
     },
+  };
+}
+
+/**
+ * A LiveEnv started before and closed after every test of the enclosing describe, on a fresh
+ * database of `dialect`. The returned object always refers to the current test's environment.
+ */
+export function useLiveEnv(dialect: TestDialect): LiveEnv {
+  const db = useTestDatabase(dialect);
+  let current: LiveEnv | undefined;
+  beforeEach(async () => {
+    current = await startLiveEnv(db.url);
+  });
+  afterEach(async () => {
+    await current?.close();
+    current = undefined;
+  });
+  const env = (): LiveEnv => {
+    if (current === undefined) throw new Error('useLiveEnv: used outside a test');
+    return current;
+  };
+  return {
+    get h() {
+      return env().h;
+    },
+    get emu() {
+      return env().emu;
+    },
+    get clock() {
+      return env().clock;
+    },
+    advance: (ms) => env().advance(ms),
+    settle: () => env().settle(),
+    reconcile: (body) => env().reconcile(body),
+    status: (room, identity, query) => env().status(room, identity, query),
+    close: () => env().close(),
   };
 }

@@ -1,17 +1,10 @@
-import { afterEach, beforeEach, expect, it } from 'vitest';
-import { describeEachDialect, useTestDatabase } from '../helpers/dialects.js';
-import { createHarness, TEST_API_TOKEN, type Harness } from '../helpers/harness.js';
+import { expect, it } from 'vitest';
+import { describeEachDialect } from '../helpers/dialects.js';
+import { TEST_API_TOKEN, useHarness } from '../helpers/harness.js';
 import { HTTP_ERRORS } from '../../src/http/index.js';
 
 describeEachDialect('attendance API', (dialect) => {
-  const db = useTestDatabase(dialect);
-  let h: Harness;
-  beforeEach(async () => {
-    h = await createHarness({ databaseUrl: db.url });
-  });
-  afterEach(async () => {
-    await h.close();
-  });
+  const h = useHarness(dialect);
 
   it.each([
     ['no Authorization header', undefined],

@@ -1,20 +1,13 @@
-import { afterEach, beforeEach, expect, it } from 'vitest';
-import { describeEachDialect, useTestDatabase } from '../helpers/dialects.js';
-import { startLiveEnv, T0, type LiveEnv } from '../helpers/live-env.js';
+import { expect, it } from 'vitest';
+import { describeEachDialect } from '../helpers/dialects.js';
+import { T0, useLiveEnv } from '../helpers/live-env.js';
 
 const MIN = 60_000;
 const ROOM = 'class-101';
 
 /** attendance-model "Event rules", end to end: emulator → signed webhooks over HTTP → status API. */
 describeEachDialect('event rules end to end', (dialect) => {
-  const db = useTestDatabase(dialect);
-  let env: LiveEnv;
-  beforeEach(async () => {
-    env = await startLiveEnv(db.url);
-  });
-  afterEach(async () => {
-    await env.close();
-  });
+  const env = useLiveEnv(dialect);
   const emu = () => env.emu.emulator;
 
   it('counts two devices of one identity once (union of cycles)', async () => {

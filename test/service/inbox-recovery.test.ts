@@ -1,18 +1,11 @@
-import { afterEach, beforeEach, expect, it } from 'vitest';
-import { describeEachDialect, useTestDatabase } from '../helpers/dialects.js';
-import { createHarness, webhookBody, type Harness } from '../helpers/harness.js';
+import { expect, it } from 'vitest';
+import { describeEachDialect } from '../helpers/dialects.js';
+import { useHarness, webhookBody } from '../helpers/harness.js';
 
 const NOW_S = Math.floor(Date.now() / 1000);
 
 describeEachDialect('inbox recovery', (dialect) => {
-  const db = useTestDatabase(dialect);
-  let h: Harness;
-  beforeEach(async () => {
-    h = await createHarness({ databaseUrl: db.url });
-  });
-  afterEach(async () => {
-    await h.close();
-  });
+  const h = useHarness(dialect);
 
   const joined = (i: number) =>
     webhookBody({

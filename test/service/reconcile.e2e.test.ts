@@ -1,22 +1,15 @@
-import { afterEach, beforeEach, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { ManualClock } from '../../src/core/index.js';
 import { createRoomServiceGateway, type RoomServiceGateway } from '../../src/livekit/index.js';
 import { Reconciler, rebuildFromJournal } from '../../src/service/index.js';
-import { describeEachDialect, useTestDatabase } from '../helpers/dialects.js';
-import { startLiveEnv, T0, type LiveEnv } from '../helpers/live-env.js';
+import { describeEachDialect } from '../helpers/dialects.js';
+import { T0, useLiveEnv } from '../helpers/live-env.js';
 
 const MIN = 60_000;
 const ROOM = 'class-101';
 
 describeEachDialect('reconciliation against the LiveKit emulator', (dialect) => {
-  const db = useTestDatabase(dialect);
-  let env: LiveEnv;
-  beforeEach(async () => {
-    env = await startLiveEnv(db.url);
-  });
-  afterEach(async () => {
-    await env.close();
-  });
+  const env = useLiveEnv(dialect);
   const emu = () => env.emu.emulator;
 
   it('counts 0 for a page open without joining the meeting (JOINING, then JOINED)', async () => {
