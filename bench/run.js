@@ -1,5 +1,7 @@
 // `npm run bench`: one run, all scenarios, so the ratios are comparable.
 //   node bench/run.js            the benchmark (about 2 minutes)
+//   node bench/run.js --only=sqlite-ingest,sqlite-reads,postgres,reconcile
+//                                a subset (the bare routes always run: the ratios need them)
 //   node bench/run.js --profile  the same, with --cpu-prof on the server children and a summary of
 //                                the hot spots, plus in-process timing of the pieces
 //                                (numbers are lower under the profiler; use it for the why, not the what)
@@ -18,6 +20,15 @@ const HERE = dirname(fileURLToPath(import.meta.url));
 const API_TOKEN = 'bench-api-token-0123456789';
 const PG_URL = process.env.BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const PROFILE = process.argv.includes('--profile');
+const SCENARIOS = ['sqlite-ingest', 'sqlite-reads', 'postgres', 'reconcile'];
+const onlyArg = process.argv.find((a) => a.startsWith('--only='));
+const ONLY = new Set(onlyArg ? onlyArg.slice('--only='.length).split(',') : SCENARIOS);
+for (const s of ONLY) {
+  if (!SCENARIOS.includes(s)) {
+    console.error(`unknown scenario ${s}; choose from ${SCENARIOS.join(', ')}`);
+    process.exit(2);
+  }
+}
 const CONNECTIONS = 64;
 const WARMUP_S = 2;
 const BARE_S = 5;
@@ -45,6 +56,12 @@ try {
   pinned = false;
 }
 
+// Servers still running when this process ends (a failed scenario) are killed with it.
+const children = new Set();
+process.on('exit', () => {
+  for (const child of children) child.kill('SIGKILL');
+});
+
 function spawnServer(mode, env = {}, profileName = null) {
   const nodeArgs = [];
   if (profileName) {
@@ -63,7 +80,13 @@ function spawnServer(mode, env = {}, profileName = null) {
         stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
         env: { ...process.env, ...env },
       });
-  const exited = new Promise((resolve) => child.once('exit', (code) => resolve(code)));
+  children.add(child);
+  const exited = new Promise((resolve) =>
+    child.once('exit', (code) => {
+      children.delete(child);
+      resolve(code);
+    }),
+  );
   const ready = new Promise((resolve, reject) => {
     let buf = '';
     child.stdout.on('data', (d) => {
@@ -121,20 +144,20 @@ function load({ port, duration, method = 'GET', path = '/', headers, body, next,
   });
 }
 
-/** Like load(), with autocannon in a fresh child process pinned to the load core. */
-function loadInChild({ port, duration, requests }) {
+/** Like load(), with autocannon in a fresh child process pinned to the load core (see load-worker.js). */
+function loadInChild({ port, duration, paths, headers }) {
   const opts = JSON.stringify({
     url: `http://127.0.0.1:${port}`,
     connections: CONNECTIONS,
     duration,
-    requests,
+    paths,
+    headers,
   });
-  const args = [join(HERE, 'load-worker.js'), opts];
+  const args = [join(HERE, 'load-worker.js')];
+  const run = { input: opts, maxBuffer: 64 * 1024 * 1024 };
   const out = pinned
-    ? execFileSync('taskset', ['-c', '1', process.execPath, ...args], {
-        maxBuffer: 64 * 1024 * 1024,
-      })
-    : execFileSync(process.execPath, args, { maxBuffer: 64 * 1024 * 1024 });
+    ? execFileSync('taskset', ['-c', '1', process.execPath, ...args], run)
+    : execFileSync(process.execPath, args, run);
   return JSON.parse(out.toString());
 }
 
@@ -250,11 +273,18 @@ let bare;
 }
 
 // ---------- 2 + 4. SQLite: ingest, then reads ----------
-log('\n[2] verified webhook ingest → SQLite');
 const sqliteDir = mkdtempSync(join(os.tmpdir(), 'attendance-bench-'));
 const sqliteFile = join(sqliteDir, 'attendance.db');
 let sqliteIngest;
 try {
+  if (ONLY.has('sqlite-ingest')) await sqliteIngestScenario();
+  if (ONLY.has('sqlite-reads')) await sqliteReadScenario();
+} finally {
+  if (!PROFILE && !process.env.BENCH_KEEP) rmSync(sqliteDir, { recursive: true, force: true });
+}
+
+async function sqliteIngestScenario() {
+  log('\n[2] verified webhook ingest → SQLite');
   const t0 = performance.now();
   const warmup = generateWebhooks({ tag: 'w', rooms: 50, identitiesPerRoom: 20, count: 30_000 });
   const pool = generateWebhooks({
@@ -289,7 +319,9 @@ try {
     notes.push(`sqlite: ${answered} webhooks answered 2xx but ${stored} stored`);
   sqliteIngest.stored = stored;
   await stopServer(server, 'sqlite ingest');
+}
 
+async function sqliteReadScenario() {
   log('\n[4] status reads on SQLite');
   // A class as it looks mid-session: every identity joined, left once and rejoined (two cycles, the
   // second open), loaded through the verified webhook path into a database of its own.
@@ -320,12 +352,6 @@ try {
     },
   });
   await stopServer(loader, 'read data loader');
-  const reader = spawnServer(
-    'service',
-    { BENCH_DATABASE_URL: `sqlite:${readFile}` },
-    PROFILE ? 'sqlite-reads' : null,
-  );
-  const readPort = await reader.ready;
   const paths = [];
   for (let r = 0; r < ROOMS; r++) {
     for (let i = 0; i < IDENTITIES; i++) {
@@ -334,22 +360,26 @@ try {
       );
     }
   }
+  // Every identity of every room, in a scattered order, cycled for the whole run.
+  const scattered = paths.map((_, k) => paths[(k * 7919) % paths.length]);
+  const headers = { authorization: `Bearer ${API_TOKEN}` };
+  const readLoad = (port, duration) => loadInChild({ port, duration, paths: scattered, headers });
+
+  // As shipped: repeated reads between writes come from the status cache.
+  const reader = spawnServer(
+    'service',
+    { BENCH_DATABASE_URL: `sqlite:${readFile}` },
+    PROFILE ? 'sqlite-reads' : null,
+  );
+  const readPort = await reader.ready;
   await load({ port: readPort, duration: WARMUP_S, path: '/healthz' });
   const hz = summarise(await load({ port: readPort, duration: BARE_S, path: '/healthz' }));
   addRow('real app GET /healthz (no DB)', hz, {
     ratio: hz.rps / bare.get.rps,
     ratioTo: 'bare GET',
   });
-  const headers = { authorization: `Bearer ${API_TOKEN}` };
-  // 500 identities across all rooms, cycled for the whole run. autocannon builds every request
-  // of the list for every connection up front, so a longer list only slows the load generator.
-  const reads = Array.from({ length: 500 }, (_, k) => ({
-    method: 'GET',
-    path: paths[(k * 7919) % paths.length],
-    headers,
-  }));
-  loadInChild({ port: readPort, duration: WARMUP_S, requests: reads });
-  const rs = summarise(loadInChild({ port: readPort, duration: READ_S, requests: reads }));
+  readLoad(readPort, WARMUP_S);
+  const rs = summarise(readLoad(readPort, READ_S));
   addRow('status read, SQLite', rs, {
     ratio: rs.rps / bare.get.rps,
     ratioTo: 'bare GET',
@@ -357,13 +387,26 @@ try {
     pass: rs.rps >= 20_000 && rs.p99 < 10 && rs.non2xx === 0 && rs.errors === 0,
   });
   await stopServer(reader, 'sqlite reads');
-} finally {
-  if (!PROFILE) rmSync(sqliteDir, { recursive: true, force: true });
+
+  // Every read a query, as when webhooks keep arriving (each write empties the cache).
+  const uncached = spawnServer(
+    'service',
+    { BENCH_DATABASE_URL: `sqlite:${readFile}`, BENCH_STATUS_CACHE_ENTRIES: '0' },
+    PROFILE ? 'sqlite-reads-uncached' : null,
+  );
+  const uncachedPort = await uncached.ready;
+  readLoad(uncachedPort, WARMUP_S);
+  const ru = summarise(readLoad(uncachedPort, READ_S));
+  addRow('status read, SQLite, cache off', ru, {
+    ratio: ru.rps / bare.get.rps,
+    ratioTo: 'bare GET',
+  });
+  await stopServer(uncached, 'sqlite reads, cache off');
 }
 
 // ---------- 3. PostgreSQL ingest ----------
-log('\n[3] verified webhook ingest → PostgreSQL');
-{
+if (ONLY.has('postgres')) {
+  log('\n[3] verified webhook ingest → PostgreSQL');
   const { default: pg } = await import('pg');
   const admin = new pg.Client({ connectionString: PG_URL, connectionTimeoutMillis: 3_000 });
   let reachable = true;
@@ -430,9 +473,9 @@ log('\n[3] verified webhook ingest → PostgreSQL');
 }
 
 // ---------- 5. reconcile pass ----------
-log('\n[5] reconcile pass: 1,000 rooms × 20 participants (emulator in-process)');
 const reconcile = {};
-{
+if (ONLY.has('reconcile')) {
+  log('\n[5] reconcile pass: 1,000 rooms × 20 participants (emulator in-process)');
   const { startEmulatorServer } = await import('../dist/emulator/index.js');
   const { loadConfig } = await import('../dist/config/index.js');
   const { createLogger } = await import('../dist/telemetry/index.js');
@@ -489,7 +532,7 @@ const reconcile = {};
 
 // ---------- pieces (profile mode) ----------
 let pieces = null;
-if (PROFILE) {
+if (PROFILE && ONLY.has('sqlite-ingest')) {
   pieces = await timePieces();
 }
 

@@ -1,6 +1,7 @@
 // Bench server child. `node bench/server.js bare` serves two trivial Fastify routes;
 // `node bench/server.js service` serves the real app (createRuntime + buildRuntimeApp) on
-// BENCH_DATABASE_URL, with no LiveKit (so no reconciler calls) and no scheduler.
+// BENCH_DATABASE_URL (and BENCH_STATUS_CACHE_ENTRIES, if set), with no LiveKit (so no reconciler
+// calls) and no scheduler.
 // Prints `READY <port>` on stdout once listening; exits cleanly on SIGTERM or an IPC 'stop'
 // (so that --cpu-prof can write its profile).
 import Fastify from 'fastify';
@@ -31,7 +32,12 @@ if (mode === 'bare') {
   const { createRuntime, buildRuntimeApp } = await import('../dist/main.js');
   const databaseUrl = process.env.BENCH_DATABASE_URL;
   if (!databaseUrl) throw new Error('BENCH_DATABASE_URL is not set');
-  const config = loadConfig({ DATABASE_URL: databaseUrl, LOG_LEVEL: 'silent', API_TOKEN });
+  const config = loadConfig({
+    DATABASE_URL: databaseUrl,
+    LOG_LEVEL: 'silent',
+    API_TOKEN,
+    STATUS_CACHE_ENTRIES: process.env.BENCH_STATUS_CACHE_ENTRIES,
+  });
   const logger = createLogger({ level: 'silent' });
   const rt = await createRuntime({
     config,

@@ -63,7 +63,10 @@ export async function createRuntime(opts: {
 }): Promise<Runtime> {
   const { config, logger, livekit } = opts;
   const clock = opts.clock ?? systemClock;
-  const store = await openStore(config.databaseUrl, { logger: logger.child({ area: 'store' }) });
+  const store = await openStore(config.databaseUrl, {
+    logger: logger.child({ area: 'store' }),
+    statusCacheEntries: config.statusCacheEntries,
+  });
   try {
     if (opts.migrate ?? true) {
       const { applied } = await store.migrate();

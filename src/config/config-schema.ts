@@ -112,6 +112,12 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = Object.freeze([
     description: `Comma-separated participant kinds not counted as attendance, from ${PARTICIPANT_KIND_NAMES.join(', ')} (case-insensitive); none counts every kind.`,
   },
   {
+    name: 'STATUS_CACHE_ENTRIES',
+    default: '10000',
+    description:
+      'SQLite only: participant statuses kept in memory until the database next changes (any write, by this or another process), integer 0-1000000; 0 turns the cache off.',
+  },
+  {
     name: 'LOG_LEVEL',
     default: 'info',
     description: `Log level: ${LOG_LEVELS.join(', ')}.`,
@@ -323,6 +329,7 @@ export const envSchema = z
       integer(1, Number.MAX_SAFE_INTEGER),
     ),
     UNCOUNTED_KINDS: withDefault('UNCOUNTED_KINDS', uncountedKinds),
+    STATUS_CACHE_ENTRIES: withDefault('STATUS_CACHE_ENTRIES', integer(0, 1_000_000)),
     LOG_LEVEL: withDefault(
       'LOG_LEVEL',
       oneOf(LOG_LEVELS, (s) => s.toLowerCase()),
@@ -352,6 +359,7 @@ export const envSchema = z
     reconcileIntervalMs: env.RECONCILE_INTERVAL_SECONDS * SECOND,
     webhookBodyLimitBytes: env.WEBHOOK_BODY_LIMIT_BYTES,
     uncountedKinds: env.UNCOUNTED_KINDS,
+    statusCacheEntries: env.STATUS_CACHE_ENTRIES,
     logLevel: env.LOG_LEVEL,
     demo: env.DEMO,
   }));
@@ -394,6 +402,11 @@ export interface Config {
    * `UNCOUNTED_KINDS`, default EGRESS, INGRESS, AGENT, BRIDGE; empty when set to `none`.
    */
   readonly uncountedKinds: readonly string[];
+  /**
+   * SQLite: status reads kept in memory until the database changes; 0 = no cache. Env
+   * `STATUS_CACHE_ENTRIES`, default 10000. PostgreSQL ignores it (other instances write unseen).
+   */
+  readonly statusCacheEntries: number;
   /** pino level. Env `LOG_LEVEL` (case-insensitive), default `info`. */
   readonly logLevel: LogLevel;
   /**

@@ -9,6 +9,8 @@ import type { AttendanceStore } from './store.js';
 
 export interface OpenStoreOptions {
   logger?: StoreLogger;
+  /** SQLite: most status reads kept in memory between database changes (0: none; default 10000). */
+  statusCacheEntries?: number;
 }
 
 /**
@@ -26,7 +28,7 @@ export async function openStore(
   try {
     const driver =
       target.dialect === 'sqlite'
-        ? await openSqliteDriver(target.filename)
+        ? await openSqliteDriver(target.filename, { statusCacheEntries: opts.statusCacheEntries })
         : openPostgresDriver(target.connectionString, opts.logger);
     store = createKyselyStore(driver, opts.logger);
     await sql`select 1`.execute(driver.db);

@@ -32,6 +32,7 @@ describe('loadConfig', () => {
       reconcileIntervalMs: 120_000,
       webhookBodyLimitBytes: 1_048_576,
       uncountedKinds: ['EGRESS', 'INGRESS', 'AGENT', 'BRIDGE'],
+      statusCacheEntries: 10_000,
       logLevel: 'info',
       demo: 'auto',
     });
@@ -58,6 +59,7 @@ describe('loadConfig', () => {
       LIVEKIT_TIMEOUT_SECONDS: '60',
       WEBHOOK_BODY_LIMIT_BYTES: '2048',
       UNCOUNTED_KINDS: 'agent, egress,,AGENT',
+      STATUS_CACHE_ENTRIES: '0',
       LOG_LEVEL: 'DEBUG',
       DEMO: 'off',
     });
@@ -75,6 +77,7 @@ describe('loadConfig', () => {
       reconcileIntervalMs: 5_000,
       webhookBodyLimitBytes: 2048,
       uncountedKinds: ['AGENT', 'EGRESS'],
+      statusCacheEntries: 0,
       logLevel: 'debug',
       demo: 'off',
     });
@@ -218,6 +221,12 @@ describe('loadConfig', () => {
       { UNCOUNTED_KINDS: ',' },
       'must be a comma-separated list of STANDARD, INGRESS, EGRESS, SIP, AGENT, CONNECTOR, BRIDGE, or none',
       '","',
+    ],
+    [
+      'STATUS_CACHE_ENTRIES',
+      { STATUS_CACHE_ENTRIES: '-1' },
+      'must be an integer from 0 to 1000000',
+      '"-1"',
     ],
     [
       'LOG_LEVEL',

@@ -8,6 +8,7 @@ import type { StoreDriver } from '../store-driver.js';
 import { AttendanceSqliteDialect } from './attendance-sqlite-dialect.js';
 import { createPreparedReads } from './prepared-reads.js';
 import { createPreparedWrites } from './prepared-writes.js';
+import { READ_CACHE_MAX_ENTRIES } from './read-cache.js';
 
 export const MEMORY_FILENAME = ':memory:';
 const BUSY_TIMEOUT_MS = 5_000;
@@ -18,7 +19,10 @@ const CACHE_KIB = 64 * 1024;
 const MMAP_BYTES = 256 * 1024 * 1024;
 
 /** Opens (creating the file and its parent directory if missing) one better-sqlite3 connection. */
-export async function openSqliteDriver(filename: string): Promise<StoreDriver> {
+export async function openSqliteDriver(
+  filename: string,
+  opts: { statusCacheEntries?: number | undefined } = {},
+): Promise<StoreDriver> {
   if (filename !== MEMORY_FILENAME) mkdirSync(dirname(filename), { recursive: true });
   const database = new Database(filename, { timeout: BUSY_TIMEOUT_MS });
   try {
@@ -40,7 +44,11 @@ export async function openSqliteDriver(filename: string): Promise<StoreDriver> {
   return {
     dialect: 'sqlite',
     db,
-    createHotReads: createPreparedReads(database, db),
+    createHotReads: createPreparedReads(
+      database,
+      db,
+      opts.statusCacheEntries ?? READ_CACHE_MAX_ENTRIES,
+    ),
     createTransactionHotOps: createPreparedWrites(database),
     encodeBoolean: (value) => (value ? 1 : 0),
     migrationTableSchema: () => Promise.resolve(undefined),

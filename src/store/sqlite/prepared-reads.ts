@@ -7,7 +7,8 @@ import {
 } from '../cycle-ops.js';
 import type { IdentityAttendanceRow } from '../cycle-ops.js';
 import type { Database } from '../rows.js';
-import type { StoreOps } from '../store.js';
+import type { IdentityAttendanceRows, StoreOps } from '../store.js';
+import { SqliteReadCache } from './read-cache.js';
 
 type HotReads = Pick<StoreOps, 'getIdentityAttendance'>;
 
@@ -16,12 +17,15 @@ const IDENTITY = '\u0000identity';
 
 /**
  * The status read through better-sqlite3 statements prepared once, from the SQL Kysely compiles
- * for the generic path (so there is one definition of the query). Measured on 20k cycles:
- * ~86 µs per read through Kysely (build, compile, prepare, mutex) against ~46 µs here.
+ * for the generic path (so there is one definition of the query), with results kept in a
+ * SqliteReadCache until the database changes. Measured on 20k cycles: ~86 µs per read through
+ * Kysely (build, compile, prepare, mutex), ~13 µs prepared, ~2 µs from the cache. The rows are
+ * shared between callers, so they are frozen.
  */
 export function createPreparedReads(
   database: BetterSqlite3.Database,
   db: Kysely<Database>,
+  cacheEntries: number,
 ): (generic: StoreOps) => HotReads {
   return (generic) => {
     // Prepared on first use: the tables exist only once migrate() has run.
@@ -29,7 +33,16 @@ export function createPreparedReads(
     const prepare = () => ({
       cycles: bind(database, selectIdentityAttendance(db, ROOM, IDENTITY).compile()),
       verified: bind(database, selectRoomLastVerifiedAt(db, ROOM).compile()),
+      cache: new SqliteReadCache<Readonly<IdentityAttendanceRows>>(database, cacheEntries),
     });
+    const read = (room: string, identity: string): Readonly<IdentityAttendanceRows> => {
+      const p = (prepared ??= prepare());
+      const values = { [ROOM]: room, [IDENTITY]: identity };
+      const rows = p.cycles.all(values) as IdentityAttendanceRow[];
+      if (rows.length > 0) return deepFreeze(fromIdentityAttendanceRows(rows));
+      const verified = p.verified.get(values) as { last_verified_at_ms: number | null } | undefined;
+      return deepFreeze({ cycles: [], lastVerifiedAtMs: verified?.last_verified_at_ms ?? null });
+    };
     return {
       getIdentityAttendance(room, identity) {
         // Kysely keeps the one connection across awaits while a transaction runs; reading now
@@ -37,21 +50,21 @@ export function createPreparedReads(
         if (database.inTransaction) return generic.getIdentityAttendance(room, identity);
         try {
           prepared ??= prepare();
-          const values = { [ROOM]: room, [IDENTITY]: identity };
-          const rows = prepared.cycles.all(values) as IdentityAttendanceRow[];
-          if (rows.length > 0) return Promise.resolve(fromIdentityAttendanceRows(rows));
-          const verified = prepared.verified.get(values) as
-            { last_verified_at_ms: number | null } | undefined;
-          return Promise.resolve({
-            cycles: [],
-            lastVerifiedAtMs: verified?.last_verified_at_ms ?? null,
-          });
+          // Length-prefixed: no (room, identity) pair can spell another's key.
+          const key = `${room.length}:${room}${identity}`;
+          return Promise.resolve(prepared.cache.get(key, () => read(room, identity)));
         } catch (e: unknown) {
           return Promise.reject(e instanceof Error ? e : new Error(String(e)));
         }
       },
     };
   };
+}
+
+function deepFreeze(rows: IdentityAttendanceRows): Readonly<IdentityAttendanceRows> {
+  for (const cycle of rows.cycles) Object.freeze(cycle);
+  Object.freeze(rows.cycles);
+  return Object.freeze(rows);
 }
 
 /** Prepares a compiled query whose parameters are the sentinels above, in whatever order. */

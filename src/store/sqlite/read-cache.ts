@@ -1,0 +1,59 @@
+import type BetterSqlite3 from 'better-sqlite3';
+
+/** Entries kept at most; the oldest go first. ~1–2 KB each for a participant with a few cycles. */
+export const READ_CACHE_MAX_ENTRIES = 10_000;
+
+/**
+ * Results of reads kept in memory for as long as the SQLite database has not changed since they
+ * were read. Two counters tell "changed", each cheap (~1 µs), checked before every lookup:
+ * - `total_changes()`: rows inserted, updated or deleted by this connection (committed or not:
+ *   a rolled-back write also empties the cache, which is merely conservative);
+ * - `PRAGMA data_version`: changes by any other connection, in this process or another (the CLI,
+ *   a second service instance on the same file), committed since this connection last looked.
+ * Any change empties the whole cache: no key-by-key invalidation to get wrong. Values are read
+ * before the counters could move again (one connection, synchronous statements), and the counters
+ * are read before the rows, so an entry is never newer than the version it is stored under.
+ */
+export class SqliteReadCache<V> {
+  private readonly entries = new Map<string, V>();
+  private readonly totalChanges: BetterSqlite3.Statement<[], number>;
+  private readonly dataVersion: BetterSqlite3.Statement<[], number>;
+  private changes = -1;
+  private dataVersionSeen = -1;
+
+  constructor(
+    database: BetterSqlite3.Database,
+    private readonly maxEntries = READ_CACHE_MAX_ENTRIES,
+  ) {
+    this.totalChanges = database.prepare<[], number>('select total_changes()').pluck();
+    this.dataVersion = database.prepare<[], number>('pragma data_version').pluck();
+  }
+
+  /** The cached value of `key`, or the value `read()` gives (then cached). */
+  get(key: string, read: () => V): V {
+    if (this.maxEntries === 0) return read();
+    const changes = this.totalChanges.get() ?? -1;
+    const dataVersion = this.dataVersion.get() ?? -1;
+    if (changes !== this.changes || dataVersion !== this.dataVersionSeen) {
+      this.entries.clear();
+      this.changes = changes;
+      this.dataVersionSeen = dataVersion;
+    } else {
+      const hit = this.entries.get(key);
+      if (hit !== undefined) return hit;
+    }
+    const value = read();
+    if (this.entries.size >= this.maxEntries) {
+      // Map iterates in insertion order: the first key is the oldest entry.
+      const oldest = this.entries.keys().next();
+      if (oldest.done !== true) this.entries.delete(oldest.value);
+    }
+    this.entries.set(key, value);
+    return value;
+  }
+
+  /** Entries held now (for tests and metrics). */
+  get size(): number {
+    return this.entries.size;
+  }
+}
