@@ -128,6 +128,63 @@ describeEachDialect('store operations inside a transaction', (dialect) => {
     expect(await store.countUnprocessed(10)).toBe(0);
   });
 
+  it('update cycles read in the same transaction, indexed columns too', async () => {
+    const { store } = ctx;
+    await store.saveCycles([
+      makeCycle({ sid: 'PA_1' }),
+      makeCycle({ sid: 'PA_2', joinedAtMs: T0 + 1 }),
+    ]);
+    // Only unindexed columns change (the leave of a webhook).
+    await store.transaction(async (tx) => {
+      const [c1] = await tx.getCycles(['PA_1']);
+      if (c1 === undefined) throw new Error('PA_1 missing');
+      await tx.saveCycles([{ ...c1, endedAtMs: T0 + 60_000, endedBy: 'webhook', name: 'Alice B' }]);
+    });
+    expect((await store.listOpenCycles('room-a')).map((c) => c.sid)).toEqual(['PA_2']);
+    const [closed] = await store.getCycles(['PA_1']);
+    expect(closed).toEqual(
+      makeCycle({ sid: 'PA_1', endedAtMs: T0 + 60_000, endedBy: 'webhook', name: 'Alice B' }),
+    );
+    // Every indexed column changes; then a second save of the same sid in the same transaction.
+    await store.transaction(async (tx) => {
+      const [c2] = await tx.getCycles(['PA_2']);
+      if (c2 === undefined) throw new Error('PA_2 missing');
+      const moved = { ...c2, room: 'room-b', identity: 'bob', roomSid: 'RM_b', joinedAtMs: T0 - 5 };
+      await tx.saveCycles([moved]);
+      await tx.saveCycles([{ ...moved, lastSeenAtMs: T0 + 9_000 }]);
+    });
+    expect((await store.getIdentityAttendance('room-a', 'alice')).cycles.map((c) => c.sid)).toEqual(
+      ['PA_1'],
+    );
+    const bob = await store.getIdentityAttendance('room-b', 'bob');
+    expect(bob.cycles).toEqual([
+      makeCycle({
+        sid: 'PA_2',
+        room: 'room-b',
+        identity: 'bob',
+        roomSid: 'RM_b',
+        joinedAtMs: T0 - 5,
+        lastSeenAtMs: T0 + 9_000,
+      }),
+    ]);
+    expect((await store.listOpenCyclesByRoomSid('RM_b')).map((c) => c.sid)).toEqual(['PA_2']);
+    expect(await store.listOpenCyclesByRoomSid('RM_a')).toEqual([]);
+    expect((await store.listOpenCycles('room-b')).map((c) => c.sid)).toEqual(['PA_2']);
+    expect(await store.listOpenCycles('room-a')).toEqual([]);
+  });
+
+  it('save a cycle read earlier in the transaction and deleted since', async () => {
+    const { store } = ctx;
+    await store.saveCycles([makeCycle({ sid: 'PA_1' })]);
+    await store.transaction(async (tx) => {
+      const [c1] = await tx.getCycles(['PA_1']);
+      if (c1 === undefined) throw new Error('PA_1 missing');
+      await tx.resetDerivedState();
+      await tx.saveCycles([{ ...c1, name: 'rebuilt' }]);
+    });
+    expect(await store.getCycles(['PA_1'])).toEqual([makeCycle({ sid: 'PA_1', name: 'rebuilt' })]);
+  });
+
   it('roll back together: nothing of a failed transaction stays', async () => {
     const { store } = ctx;
     await expect(

@@ -24,6 +24,24 @@ const CYCLE_COLUMNS = [
   'last_seen_at_ms',
 ] as const satisfies ReadonlyArray<keyof CycleRow>;
 
+/**
+ * The columns that cycles' secondary indexes hold (cycles_room_identity_idx, cycles_room_sid_idx,
+ * the key of cycles_open_idx). SQLite rewrites an index entry whenever its column is in an UPDATE's
+ * SET list, even with an unchanged value. saveCycles leaves them out when they equal the row as
+ * this transaction read it (the result is the same row as a full upsert gives), which spares two
+ * random index pages per update: ~25 % of an ingest transaction's time. Correctness never depends
+ * on this list matching the indexes, only on the omitted values being unchanged.
+ */
+const INDEXED_COLUMNS = [
+  'room',
+  'identity',
+  'room_sid',
+  'joined_at_ms',
+] as const satisfies ReadonlyArray<keyof CycleRow>;
+const UNINDEXED_COLUMNS = CYCLE_COLUMNS.filter(
+  (c) => c !== 'sid' && !(INDEXED_COLUMNS as readonly string[]).includes(c),
+);
+
 const INBOX_COLUMNS = [
   'event_id',
   'source',
@@ -57,12 +75,18 @@ export function createPreparedWrites(database: BetterSqlite3.Database): () => Tr
          .map((c) => `${c} = excluded.${c}`)
          .join(', ')}`,
     ),
+    updateCycleUnindexed: database.prepare(
+      `update cycles set ${UNINDEXED_COLUMNS.map((c) => `${c} = ?`).join(', ')} where sid = ?`,
+    ),
     getFinish: database.prepare('select finished_at_ms from room_incarnations where room_sid = ?'),
   });
   const encodeBoolean = (b: boolean) => (b ? 1 : 0);
   return () => {
     // Prepared on first use: the tables exist only once migrate() has run.
     const p = (prepared ??= prepare());
+    // Indexed columns of the rows as stored, for the sids this transaction has read or written.
+    const stored = new Map<string, IndexedValues>();
+    const remember = (row: CycleRow) => stored.set(row.sid, indexedValues(row));
     return {
       insertInbox(entries, opts) {
         const inserted: string[] = [];
@@ -80,7 +104,10 @@ export function createPreparedWrites(database: BetterSqlite3.Database): () => Tr
         const cycles = [];
         for (const sid of new Set(sids)) {
           const row = p.getCycle.get(sid) as CycleRow | undefined;
-          if (row) cycles.push(fromCycleRow(row));
+          if (row) {
+            remember(row);
+            cycles.push(fromCycleRow(row));
+          }
         }
         return Promise.resolve(cycles);
       },
@@ -88,7 +115,17 @@ export function createPreparedWrites(database: BetterSqlite3.Database): () => Tr
         const lasts = new Map(cycles.map((c) => [c.sid, c]));
         for (const cycle of lasts.values()) {
           const row = toCycleRow(cycle, encodeBoolean);
-          p.saveCycle.run(CYCLE_COLUMNS.map((c) => row[c]));
+          const before = stored.get(row.sid);
+          const unindexedOnly =
+            before !== undefined && INDEXED_COLUMNS.every((c, i) => before[i] === row[c]);
+          // A row read in this transaction is still there (the transaction holds the write lock);
+          // 0 rows changed would mean another statement of it deleted the row: upsert then.
+          const updated =
+            unindexedOnly &&
+            p.updateCycleUnindexed.run([...UNINDEXED_COLUMNS.map((c) => row[c]), row.sid])
+              .changes === 1;
+          if (!updated) p.saveCycle.run(CYCLE_COLUMNS.map((c) => row[c]));
+          remember(row);
         }
         return Promise.resolve();
       },
@@ -102,4 +139,10 @@ export function createPreparedWrites(database: BetterSqlite3.Database): () => Tr
       },
     };
   };
+}
+
+type IndexedValues = readonly unknown[];
+
+function indexedValues(row: CycleRow): IndexedValues {
+  return INDEXED_COLUMNS.map((c) => row[c]);
 }
