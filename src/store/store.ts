@@ -37,9 +37,10 @@ export interface RoomVerification {
   consecutiveFailures: number;
 }
 
+/** Shared with other readers (SQLite's status cache hands out frozen rows): never mutate. */
 export interface IdentityAttendanceRows {
-  cycles: Cycle[];
-  lastVerifiedAtMs: number | null;
+  readonly cycles: readonly Readonly<Cycle>[];
+  readonly lastVerifiedAtMs: number | null;
 }
 
 /** Every read and write the service needs; the same operations inside and outside a transaction. */

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
+import type { Cycle } from '../../src/core/index.js';
 import { openStore, type AttendanceStore } from '../../src/store/index.js';
 import { SqliteReadCache } from '../../src/store/sqlite/read-cache.js';
 import { DIALECTS, describeEachDialect } from '../helpers/dialects.js';
@@ -114,7 +115,7 @@ describe('SQLite status reads', () => {
     const { store } = ctx;
     await store.saveCycles([makeCycle({ sid: 'PA_1' })]);
     const first = await store.getIdentityAttendance('room-a', 'alice');
-    expect(() => first.cycles.push(makeCycle({ sid: 'PA_x' }))).toThrow(TypeError);
+    expect(() => (first.cycles as Cycle[]).push(makeCycle({ sid: 'PA_x' }))).toThrow(TypeError);
     expect(() => {
       (first.cycles[0] as { endedAtMs: number | null }).endedAtMs = 1;
     }).toThrow(TypeError);
@@ -174,6 +175,39 @@ describe('SqliteReadCache', () => {
       other.close();
       db.close();
       rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('never keeps rows under a version older than they are', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'read-cache-'));
+    const file = join(dir, 'cache.db');
+    const db = new Database(file);
+    const other = new Database(file);
+    try {
+      db.pragma('journal_mode = WAL');
+      db.exec('create table t (x integer)');
+      const cache = new SqliteReadCache<number>(db, 10);
+      let reads = 0;
+      const count = () => ++reads;
+      cache.get('k', count);
+      // Another connection commits after these rows were read: the entry must not outlive it.
+      cache.get('j', () => {
+        const n = count();
+        other.exec('insert into t values (1)');
+        return n;
+      });
+      expect(cache.get('j', count)).toBe(3);
+    } finally {
+      other.close();
+      db.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('refuses a size that is not a non-negative integer', () => {
+    const db = open();
+    for (const bad of [-1, 1.5, Number.NaN, Number.POSITIVE_INFINITY]) {
+      expect(() => new SqliteReadCache<string>(db, bad)).toThrow(RangeError);
     }
   });
 

@@ -1,4 +1,5 @@
 import { expect, it } from 'vitest';
+import type { Cycle } from '../../src/core/index.js';
 import type { IdentityAttendanceRows } from '../../src/store/index.js';
 import { describeEachDialect } from '../helpers/dialects.js';
 import { T0, makeCycle, makeEntry, useMigratedStore } from './use-store.js';
@@ -172,6 +173,33 @@ describeEachDialect('store operations inside a transaction', (dialect) => {
     expect((await store.listOpenCycles('room-b')).map((c) => c.sid)).toEqual(['PA_2']);
     expect(await store.listOpenCycles('room-a')).toEqual([]);
   });
+
+  it.each([
+    ['joinedAtMs, null to a value', { joinedAtMs: null }, { joinedAtMs: T0 + 3 }],
+    ['roomSid, null to a value', { roomSid: null }, { roomSid: 'RM_late' }],
+    ['room', {}, { room: 'room-z' }],
+    ['identity', {}, { identity: 'zed' }],
+  ] as const)(
+    'update the indexed column %s alone',
+    async (_name, stored: Partial<Cycle>, change: Partial<Cycle>) => {
+      const { store } = ctx;
+      const original = makeCycle({ sid: 'PA_1', ...stored });
+      await store.saveCycles([original]);
+      await store.transaction(async (tx) => {
+        const [c1] = await tx.getCycles(['PA_1']);
+        if (c1 === undefined) throw new Error('PA_1 missing');
+        await tx.saveCycles([{ ...c1, ...change, lastSeenAtMs: T0 + 2_000 }]);
+      });
+      const expected = { ...original, ...change, lastSeenAtMs: T0 + 2_000 };
+      expect(await store.getCycles(['PA_1'])).toEqual([expected]);
+      const status = await store.getIdentityAttendance(expected.room, expected.identity);
+      expect(status.cycles).toEqual([expected]);
+      expect((await store.listOpenCycles(expected.room)).map((c) => c.sid)).toEqual(['PA_1']);
+      if (expected.roomSid !== null) {
+        expect((await store.listOpenCyclesByRoomSid(expected.roomSid)).length).toBe(1);
+      }
+    },
+  );
 
   it('save a cycle read earlier in the transaction and deleted since', async () => {
     const { store } = ctx;

@@ -30,7 +30,8 @@ const CYCLE_COLUMNS = [
  * SET list, even with an unchanged value. saveCycles leaves them out when they equal the row as
  * this transaction read it (the result is the same row as a full upsert gives), which spares two
  * random index pages per update: ~25 % of an ingest transaction's time. Correctness never depends
- * on this list matching the indexes, only on the omitted values being unchanged.
+ * on this list matching the indexes, only on the omitted values being unchanged, which the UPDATE's
+ * WHERE checks.
  */
 const INDEXED_COLUMNS = [
   'room',
@@ -76,7 +77,10 @@ export function createPreparedWrites(database: BetterSqlite3.Database): () => Tr
          .join(', ')}`,
     ),
     updateCycleUnindexed: database.prepare(
-      `update cycles set ${UNINDEXED_COLUMNS.map((c) => `${c} = ?`).join(', ')} where sid = ?`,
+      // The indexed columns are checked by the database too: if anything else in the transaction
+      // changed them since they were read, nothing is updated and saveCycles upserts instead.
+      `update cycles set ${UNINDEXED_COLUMNS.map((c) => `${c} = ?`).join(', ')}
+       where sid = ? and ${INDEXED_COLUMNS.map((c) => `${c} is ?`).join(' and ')}`,
     ),
     getFinish: database.prepare('select finished_at_ms from room_incarnations where room_sid = ?'),
   });
@@ -118,12 +122,16 @@ export function createPreparedWrites(database: BetterSqlite3.Database): () => Tr
           const before = stored.get(row.sid);
           const unindexedOnly =
             before !== undefined && INDEXED_COLUMNS.every((c, i) => before[i] === row[c]);
-          // A row read in this transaction is still there (the transaction holds the write lock);
-          // 0 rows changed would mean another statement of it deleted the row: upsert then.
+          // 0 rows changed: another statement of this transaction deleted the row or changed an
+          // indexed column since it was read (the transaction holds the write lock, so nothing
+          // outside it can have). The full upsert then writes the row whatever its state.
           const updated =
             unindexedOnly &&
-            p.updateCycleUnindexed.run([...UNINDEXED_COLUMNS.map((c) => row[c]), row.sid])
-              .changes === 1;
+            p.updateCycleUnindexed.run([
+              ...UNINDEXED_COLUMNS.map((c) => row[c]),
+              row.sid,
+              ...INDEXED_COLUMNS.map((c) => row[c]),
+            ]).changes === 1;
           if (!updated) p.saveCycle.run(CYCLE_COLUMNS.map((c) => row[c]));
           remember(row);
         }

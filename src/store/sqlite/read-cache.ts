@@ -10,9 +10,12 @@ export const READ_CACHE_MAX_ENTRIES = 10_000;
  *   a rolled-back write also empties the cache, which is merely conservative);
  * - `PRAGMA data_version`: changes by any other connection, in this process or another (the CLI,
  *   a second service instance on the same file), committed since this connection last looked.
- * Any change empties the whole cache: no key-by-key invalidation to get wrong. Values are read
- * before the counters could move again (one connection, synchronous statements), and the counters
- * are read before the rows, so an entry is never newer than the version it is stored under.
+ * Any change empties the whole cache: no key-by-key invalidation to get wrong. The counters are
+ * read before the rows, so an entry is never older than the version it is stored under (a commit
+ * landing in between only empties the cache at the next lookup).
+ * Neither counter moves for schema changes made on this connection (DDL): migrations are safe
+ * because Kysely's migrator also inserts into its migration table; any other DDL path would have
+ * to empty the cache itself.
  */
 export class SqliteReadCache<V> {
   private readonly entries = new Map<string, V>();
@@ -25,6 +28,9 @@ export class SqliteReadCache<V> {
     database: BetterSqlite3.Database,
     private readonly maxEntries = READ_CACHE_MAX_ENTRIES,
   ) {
+    if (!Number.isSafeInteger(maxEntries) || maxEntries < 0) {
+      throw new RangeError(`maxEntries must be a non-negative integer, got ${maxEntries}`);
+    }
     this.totalChanges = database.prepare<[], number>('select total_changes()').pluck();
     this.dataVersion = database.prepare<[], number>('pragma data_version').pluck();
   }
