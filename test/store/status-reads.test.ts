@@ -158,7 +158,8 @@ describe('SqliteReadCache', () => {
     expect(c.reads).toBe(2);
   });
 
-  it('drops everything after a write by another connection', () => {
+  /** Two connections to one WAL file with a table `t`, closed and removed after `fn`. */
+  const withTwoConnections = (fn: (db: Database.Database, other: Database.Database) => void) => {
     const dir = mkdtempSync(join(tmpdir(), 'read-cache-'));
     const file = join(dir, 'cache.db');
     const db = new Database(file);
@@ -166,26 +167,26 @@ describe('SqliteReadCache', () => {
     try {
       db.pragma('journal_mode = WAL');
       db.exec('create table t (x integer)');
-      const cache = new SqliteReadCache<string>(db, 10);
-      expect(cache.get('k', () => 'before')).toBe('before');
-      expect(cache.get('k', () => 'unused')).toBe('before');
-      other.prepare('insert into t values (1)').run();
-      expect(cache.get('k', () => 'after')).toBe('after');
+      fn(db, other);
     } finally {
       other.close();
       db.close();
       rmSync(dir, { recursive: true, force: true });
     }
+  };
+
+  it('drops everything after a write by another connection', () => {
+    withTwoConnections((db, other) => {
+      const cache = new SqliteReadCache<string>(db, 10);
+      expect(cache.get('k', () => 'before')).toBe('before');
+      expect(cache.get('k', () => 'unused')).toBe('before');
+      other.prepare('insert into t values (1)').run();
+      expect(cache.get('k', () => 'after')).toBe('after');
+    });
   });
 
   it('never keeps rows under a version older than they are', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'read-cache-'));
-    const file = join(dir, 'cache.db');
-    const db = new Database(file);
-    const other = new Database(file);
-    try {
-      db.pragma('journal_mode = WAL');
-      db.exec('create table t (x integer)');
+    withTwoConnections((db, other) => {
       const cache = new SqliteReadCache<number>(db, 10);
       let reads = 0;
       const count = () => ++reads;
@@ -197,11 +198,7 @@ describe('SqliteReadCache', () => {
         return n;
       });
       expect(cache.get('j', count)).toBe(3);
-    } finally {
-      other.close();
-      db.close();
-      rmSync(dir, { recursive: true, force: true });
-    }
+    });
   });
 
   it('refuses a size that is not a non-negative integer', () => {
