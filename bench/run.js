@@ -6,6 +6,8 @@
 //                                the hot spots, plus in-process timing of the pieces
 //                                (numbers are lower under the profiler; use it for the why, not the what)
 // Servers run in child processes pinned to core 0; autocannon runs here, pinned to core 1.
+// Environment: BENCH_POSTGRES_URL (default postgres://postgres@127.0.0.1:5432/test); BENCH_KEEP=1
+// keeps the SQLite files in the temp directory for inspection (as --profile does).
 import autocannon from 'autocannon';
 import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
