@@ -58,7 +58,7 @@ export class SqliteReadCache<V> {
     return value;
   }
 
-  /** Entries held now (for tests and metrics). */
+  /** Entries held now. */
   get size(): number {
     return this.entries.size;
   }
