@@ -43,6 +43,8 @@ if (mode === 'bare') {
     config,
     logger,
     livekit: { url: null, apiKey: 'devkey', apiSecret: 'secret', timeoutMs: 2_000 },
+    // As `serve` runs it.
+    processMetrics: true,
   });
   const app = await buildRuntimeApp(rt, API_TOKEN);
   const address = await app.listen({ host: '127.0.0.1', port: 0 });

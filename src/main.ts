@@ -60,12 +60,19 @@ export async function createRuntime(opts: {
   livekit: LiveKitTarget;
   clock?: Clock;
   migrate?: boolean;
+  /** Also export process metrics (CPU, memory, event-loop lag, GC): the long-running service. */
+  processMetrics?: boolean;
 }): Promise<Runtime> {
   const { config, logger, livekit } = opts;
   const clock = opts.clock ?? systemClock;
+  const metrics = createMetrics({ processMetrics: opts.processMetrics === true });
+  const cacheHits = metrics.statusCacheLookups;
   const store = await openStore(config.databaseUrl, {
     logger: logger.child({ area: 'store' }),
-    statusCacheEntries: config.statusCacheEntries,
+    statusCache: {
+      maxEntries: config.statusCacheEntries,
+      onLookup: (hit) => cacheHits.inc({ result: hit ? 'hit' : 'miss' }),
+    },
   });
   try {
     if (opts.migrate ?? true) {
@@ -77,7 +84,6 @@ export async function createRuntime(opts: {
     throw e;
   }
   const events = new ServiceEvents();
-  const metrics = createMetrics();
   wireTelemetry(events, logger, metrics);
   const writer = new StoreWriter(store);
   const verifier = createWebhookVerifier({ apiKey: livekit.apiKey, apiSecret: livekit.apiSecret });

@@ -13,6 +13,7 @@ export interface Composition {
     logger: Logger;
     livekit: LiveKitTarget;
     migrate?: boolean;
+    processMetrics?: boolean;
   }): Promise<Runtime>;
   buildRuntimeApp(rt: Runtime, apiToken: string): Promise<FastifyInstance>;
 }

@@ -60,7 +60,7 @@ export function registerServeCommand(
         );
       }
 
-      const rt = await c.createRuntime({ config, logger, livekit });
+      const rt = await c.createRuntime({ config, logger, livekit, processMetrics: true });
       let apiToken = config.apiToken;
       if (apiToken === null) {
         apiToken = randomBytes(24).toString('base64url');

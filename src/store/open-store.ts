@@ -4,13 +4,17 @@ import { createKyselyStore } from './kysely-store.js';
 import { parseDatabaseUrl } from './parse-database-url.js';
 import { openPostgresDriver } from './postgres/open-postgres-driver.js';
 import { openSqliteDriver } from './sqlite/open-sqlite-driver.js';
+import type { ReadCacheOptions } from './sqlite/read-cache.js';
 import type { StoreLogger } from './store-driver.js';
 import type { AttendanceStore } from './store.js';
 
 export interface OpenStoreOptions {
   logger?: StoreLogger;
-  /** SQLite: most status reads kept in memory between database changes (0: none; default 10000). */
-  statusCacheEntries?: number;
+  /**
+   * SQLite: the status cache: most entries (0: none; default 10000) and a lookup observer (for
+   * metrics). PostgreSQL has no cache.
+   */
+  statusCache?: ReadCacheOptions;
 }
 
 /**
@@ -28,7 +32,7 @@ export async function openStore(
   try {
     const driver =
       target.dialect === 'sqlite'
-        ? await openSqliteDriver(target.filename, { statusCacheEntries: opts.statusCacheEntries })
+        ? await openSqliteDriver(target.filename, { statusCache: opts.statusCache })
         : openPostgresDriver(target.connectionString, opts.logger);
     store = createKyselyStore(driver, opts.logger);
     await sql`select 1`.execute(driver.db);

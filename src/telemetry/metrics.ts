@@ -49,6 +49,8 @@ export interface AttendanceMetrics {
   /** `kind` is the livekit/ error class, e.g. `unreachable`, `timeout`, `unauthorized`. */
   readonly livekitApiErrors: LabelledCounter<{ kind: string }>;
   readonly statusReads: PlainCounter;
+  /** SQLite status cache lookups: `hit` answered from memory, `miss` read from the database. */
+  readonly statusCacheLookups: LabelledCounter<{ result: 'hit' | 'miss' }>;
   /** Prometheus text exposition of every metric in `registry`. */
   render(): Promise<string>;
   /** The Content-Type that goes with `render()`. */
@@ -115,10 +117,18 @@ export function createMetrics(options: CreateMetricsOptions = {}): AttendanceMet
     registers,
   });
 
+  const statusCacheLookups = new Counter({
+    name: `${METRIC_PREFIX}status_cache_lookups_total`,
+    help: 'SQLite status reads by cache result: hit (from memory) or miss (from the database).',
+    labelNames: ['result'] as const,
+    registers,
+  });
+
   // Export every known label value from the start, so rate() and alerts see 0 rather than no series.
   for (const outcome of WEBHOOK_OUTCOMES) webhooksReceived.labels({ outcome }).inc(0);
   for (const outcome of RECONCILE_OUTCOMES) reconcilePasses.labels({ outcome }).inc(0);
   for (const action of RECONCILE_ACTIONS) reconcileActions.labels({ action }).inc(0);
+  for (const result of ['hit', 'miss'] as const) statusCacheLookups.labels({ result }).inc(0);
 
   if (options.processMetrics === true)
     collectDefaultMetrics({ register: registry, prefix: METRIC_PREFIX });
@@ -133,6 +143,7 @@ export function createMetrics(options: CreateMetricsOptions = {}): AttendanceMet
     reconcileActions,
     livekitApiErrors,
     statusReads,
+    statusCacheLookups,
     render: () => registry.metrics(),
     contentType: registry.contentType,
   };

@@ -74,6 +74,10 @@ describe('long-running commands as real processes', () => {
       headers: { authorization: `Bearer ${token}` },
     });
     expect(api.status).toBe(200);
+    const metrics = await fetch(`http://127.0.0.1:${port}/metrics`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
+    expect(await metrics.text()).toContain('livekit_attendance_process_cpu_user_seconds_total');
     expect(p.output()).toContain('No LiveKit configured');
     p.child.kill('SIGTERM');
     const [code] = await once(p.child, 'exit');

@@ -176,6 +176,19 @@ describeEachDialect('attendance API', (dialect) => {
     expect(res.body).toContain('livekit_attendance_webhooks_received_total');
   });
 
+  it('counts status cache hits and misses (SQLite only)', async () => {
+    const status = '/api/v1/rooms/room-a/participants/alice';
+    for (let i = 0; i < 3; i++) expect((await h.api(status)).status).toBe(200);
+    const body = (await h.api('/metrics')).body;
+    const count = (result: string) =>
+      Number(
+        new RegExp(
+          `livekit_attendance_status_cache_lookups_total\\{result="${result}"\\} (\\d+)`,
+        ).exec(body)?.[1],
+      );
+    expect([count('miss'), count('hit')]).toEqual(dialect.name === 'sqlite' ? [1, 2] : [0, 0]);
+  });
+
   it('uses only registered error codes in its schemas', () => {
     expect(Object.keys(HTTP_ERRORS)).toContain('invalid_request');
   });

@@ -148,7 +148,7 @@ describe('SqliteReadCache', () => {
 
   it('reads once while nothing changes, and again after any write', () => {
     const db = open();
-    const cache = new SqliteReadCache<string>(db, 10);
+    const cache = new SqliteReadCache<string>(db, { maxEntries: 10 });
     const c = counting();
     expect(cache.get('k', c.read('v1'))).toBe('v1');
     expect(cache.get('k', c.read('v2'))).toBe('v1');
@@ -177,7 +177,7 @@ describe('SqliteReadCache', () => {
 
   it('drops everything after a write by another connection', () => {
     withTwoConnections((db, other) => {
-      const cache = new SqliteReadCache<string>(db, 10);
+      const cache = new SqliteReadCache<string>(db, { maxEntries: 10 });
       expect(cache.get('k', () => 'before')).toBe('before');
       expect(cache.get('k', () => 'unused')).toBe('before');
       other.prepare('insert into t values (1)').run();
@@ -187,7 +187,7 @@ describe('SqliteReadCache', () => {
 
   it('never keeps rows under a version older than they are', () => {
     withTwoConnections((db, other) => {
-      const cache = new SqliteReadCache<number>(db, 10);
+      const cache = new SqliteReadCache<number>(db, { maxEntries: 10 });
       let reads = 0;
       const count = () => ++reads;
       cache.get('k', count);
@@ -204,12 +204,12 @@ describe('SqliteReadCache', () => {
   it('refuses a size that is not a non-negative integer', () => {
     const db = open();
     for (const bad of [-1, 1.5, Number.NaN, Number.POSITIVE_INFINITY]) {
-      expect(() => new SqliteReadCache<string>(db, bad)).toThrow(RangeError);
+      expect(() => new SqliteReadCache<string>(db, { maxEntries: bad })).toThrow(RangeError);
     }
   });
 
   it('holds at most maxEntries, dropping the oldest first', () => {
-    const cache = new SqliteReadCache<string>(open(), 2);
+    const cache = new SqliteReadCache<string>(open(), { maxEntries: 2 });
     const c = counting();
     cache.get('a', c.read('a'));
     cache.get('b', c.read('b'));
@@ -222,8 +222,19 @@ describe('SqliteReadCache', () => {
     expect(c.reads).toBe(4);
   });
 
+  it('tells an observer of every hit and miss', () => {
+    const db = open();
+    const seen: boolean[] = [];
+    const cache = new SqliteReadCache<string>(db, { onLookup: (hit) => seen.push(hit) });
+    cache.get('k', () => 'v');
+    cache.get('k', () => 'v');
+    db.exec('insert into t values (1)');
+    cache.get('k', () => 'v');
+    expect(seen).toEqual([false, true, false]);
+  });
+
   it('reads every time with maxEntries 0', () => {
-    const cache = new SqliteReadCache<string>(open(), 0);
+    const cache = new SqliteReadCache<string>(open(), { maxEntries: 0 });
     const c = counting();
     cache.get('k', c.read('v'));
     cache.get('k', c.read('v'));

@@ -14,6 +14,7 @@ describe('createMetrics', () => {
     metrics.reconcileActions.inc({ action: 'close' }, 2);
     metrics.livekitApiErrors.inc({ kind: 'timeout' });
     metrics.statusReads.inc();
+    metrics.statusCacheLookups.inc({ result: 'hit' });
 
     const text = await metrics.render();
     const samples = text.split('\n').filter((l) => l !== '' && !l.startsWith('#'));
@@ -33,6 +34,8 @@ describe('createMetrics', () => {
         'livekit_attendance_reconcile_actions_total{action="reopen"} 0',
         'livekit_attendance_livekit_api_errors_total{kind="timeout"} 1',
         'livekit_attendance_status_reads_total 1',
+        'livekit_attendance_status_cache_lookups_total{result="hit"} 1',
+        'livekit_attendance_status_cache_lookups_total{result="miss"} 0',
       ]),
     );
     expect(text).toContain('# TYPE livekit_attendance_reconcile_pass_duration_seconds histogram');
@@ -61,7 +64,7 @@ describe('createMetrics', () => {
       .split('\n')
       .filter((l) => l.startsWith('# TYPE '))
       .map((l) => l.split(' ')[2]);
-    expect(names.length).toBe(8);
+    expect(names.length).toBe(9);
     for (const name of names) expect(name).toMatch(/^livekit_attendance_/);
     expect(text).not.toMatch(/identity=|participant=|sid=|room=/);
   });

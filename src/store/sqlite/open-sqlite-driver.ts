@@ -8,7 +8,7 @@ import type { StoreDriver } from '../store-driver.js';
 import { AttendanceSqliteDialect } from './attendance-sqlite-dialect.js';
 import { createPreparedReads } from './prepared-reads.js';
 import { createPreparedWrites } from './prepared-writes.js';
-import { READ_CACHE_MAX_ENTRIES } from './read-cache.js';
+import type { ReadCacheOptions } from './read-cache.js';
 
 export const MEMORY_FILENAME = ':memory:';
 const BUSY_TIMEOUT_MS = 5_000;
@@ -21,7 +21,7 @@ const MMAP_BYTES = 256 * 1024 * 1024;
 /** Opens (creating the file and its parent directory if missing) one better-sqlite3 connection. */
 export async function openSqliteDriver(
   filename: string,
-  opts: { statusCacheEntries?: number | undefined } = {},
+  opts: { statusCache?: ReadCacheOptions | undefined } = {},
 ): Promise<StoreDriver> {
   if (filename !== MEMORY_FILENAME) mkdirSync(dirname(filename), { recursive: true });
   const database = new Database(filename, { timeout: BUSY_TIMEOUT_MS });
@@ -44,11 +44,7 @@ export async function openSqliteDriver(
   return {
     dialect: 'sqlite',
     db,
-    createHotReads: createPreparedReads(
-      database,
-      db,
-      opts.statusCacheEntries ?? READ_CACHE_MAX_ENTRIES,
-    ),
+    createHotReads: createPreparedReads(database, db, opts.statusCache ?? {}),
     createTransactionHotOps: createPreparedWrites(database),
     encodeBoolean: (value) => (value ? 1 : 0),
     migrationTableSchema: () => Promise.resolve(undefined),

@@ -8,7 +8,7 @@ import {
 import type { IdentityAttendanceRow } from '../cycle-ops.js';
 import type { Database } from '../rows.js';
 import type { IdentityAttendanceRows, StoreOps } from '../store.js';
-import { SqliteReadCache } from './read-cache.js';
+import { SqliteReadCache, type ReadCacheOptions } from './read-cache.js';
 
 type HotReads = Pick<StoreOps, 'getIdentityAttendance'>;
 
@@ -25,7 +25,7 @@ const IDENTITY = '\u0000identity';
 export function createPreparedReads(
   database: BetterSqlite3.Database,
   db: Kysely<Database>,
-  cacheEntries: number,
+  cacheOptions: ReadCacheOptions,
 ): (generic: StoreOps) => HotReads {
   return (generic) => {
     // Prepared on first use: the tables exist only once migrate() has run.
@@ -33,7 +33,7 @@ export function createPreparedReads(
     const prepare = () => ({
       cycles: bind(database, selectIdentityAttendance(db, ROOM, IDENTITY).compile()),
       verified: bind(database, selectRoomLastVerifiedAt(db, ROOM).compile()),
-      cache: new SqliteReadCache<Readonly<IdentityAttendanceRows>>(database, cacheEntries),
+      cache: new SqliteReadCache<Readonly<IdentityAttendanceRows>>(database, cacheOptions),
     });
     const read = (room: string, identity: string): Readonly<IdentityAttendanceRows> => {
       const p = (prepared ??= prepare());

@@ -3,6 +3,13 @@ import type BetterSqlite3 from 'better-sqlite3';
 /** Entries kept at most; the oldest go first. ~1–2 KB each for a participant with a few cycles. */
 export const READ_CACHE_MAX_ENTRIES = 10_000;
 
+export interface ReadCacheOptions {
+  /** Entries kept at most (default READ_CACHE_MAX_ENTRIES); 0 reads every time, caching nothing. */
+  maxEntries?: number | undefined;
+  /** Told of every lookup: answered from memory (true) or read (false). Not called with 0 entries. */
+  onLookup?: ((hit: boolean) => void) | undefined;
+}
+
 /**
  * Results of reads kept in memory for as long as the SQLite database has not changed since they
  * were read. Two counters tell "changed", each cheap (~1 µs), checked before every lookup:
@@ -24,13 +31,16 @@ export class SqliteReadCache<V> {
   private changes = -1;
   private dataVersionSeen = -1;
 
-  constructor(
-    database: BetterSqlite3.Database,
-    private readonly maxEntries = READ_CACHE_MAX_ENTRIES,
-  ) {
+  private readonly maxEntries: number;
+  private readonly onLookup: ((hit: boolean) => void) | undefined;
+
+  constructor(database: BetterSqlite3.Database, options: ReadCacheOptions = {}) {
+    const maxEntries = options.maxEntries ?? READ_CACHE_MAX_ENTRIES;
     if (!Number.isSafeInteger(maxEntries) || maxEntries < 0) {
       throw new RangeError(`maxEntries must be a non-negative integer, got ${maxEntries}`);
     }
+    this.maxEntries = maxEntries;
+    this.onLookup = options.onLookup;
     this.totalChanges = database.prepare<[], number>('select total_changes()').pluck();
     this.dataVersion = database.prepare<[], number>('pragma data_version').pluck();
   }
@@ -46,8 +56,12 @@ export class SqliteReadCache<V> {
       this.dataVersionSeen = dataVersion;
     } else {
       const hit = this.entries.get(key);
-      if (hit !== undefined) return hit;
+      if (hit !== undefined) {
+        this.onLookup?.(true);
+        return hit;
+      }
     }
+    this.onLookup?.(false);
     const value = read();
     if (this.entries.size >= this.maxEntries) {
       // Map iterates in insertion order: the first key is the oldest entry.
