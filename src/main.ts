@@ -66,12 +66,14 @@ export async function createRuntime(opts: {
   const { config, logger, livekit } = opts;
   const clock = opts.clock ?? systemClock;
   const metrics = createMetrics({ processMetrics: opts.processMetrics === true });
-  const cacheHits = metrics.statusCacheLookups;
+  // Label children bound once: this runs on every status read.
+  const cacheHit = metrics.statusCacheLookups.labels({ result: 'hit' });
+  const cacheMiss = metrics.statusCacheLookups.labels({ result: 'miss' });
   const store = await openStore(config.databaseUrl, {
     logger: logger.child({ area: 'store' }),
     statusCache: {
       maxEntries: config.statusCacheEntries,
-      onLookup: (hit) => cacheHits.inc({ result: hit ? 'hit' : 'miss' }),
+      onLookup: (hit) => (hit ? cacheHit : cacheMiss).inc(),
     },
   });
   try {
@@ -103,7 +105,7 @@ export async function createRuntime(opts: {
   const policy = {
     uncountedKinds: new Set<string>(config.uncountedKinds),
   };
-  const query = new AttendanceQuery({ store, clock, policy });
+  const query = new AttendanceQuery({ store, clock, policy, events });
   const gateway = livekit.url
     ? createRoomServiceGateway({
         url: livekit.url,

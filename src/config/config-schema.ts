@@ -66,7 +66,7 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = Object.freeze([
     name: 'LIVEKIT_URL',
     default: null,
     description:
-      'LiveKit server URL, http(s):// or ws(s)://; ws is used as http and wss as https for the API. Unset: no reconciliation (demo mode when DEMO=auto and no LIVEKIT_* variable is set).',
+      'LiveKit server URL, http(s):// or ws(s)://; ws is used as http and wss as https for the API. Unset: no reconciliation (demo mode when DEMO=auto and no LiveKit URL, key or secret is set).',
   },
   {
     name: 'LIVEKIT_API_URL',
@@ -126,7 +126,7 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = Object.freeze([
     name: 'DEMO',
     default: 'auto',
     description:
-      'auto, on or off. Demo mode runs the embedded LiveKit emulator and a simulated class; auto turns it on when LIVEKIT_URL is unset.',
+      'auto, on or off. Demo mode runs the embedded LiveKit emulator and a simulated class; auto turns it on when none of LIVEKIT_URL, LIVEKIT_API_URL, LIVEKIT_API_KEY and LIVEKIT_API_SECRET is set.',
   },
 ]);
 
@@ -410,8 +410,8 @@ export interface Config {
   /** pino level. Env `LOG_LEVEL` (case-insensitive), default `info`. */
   readonly logLevel: LogLevel;
   /**
-   * Env `DEMO`, default `auto`: `auto` runs the embedded emulator and a simulated class when
-   * `livekit.url` is null; `on` and `off` force it. The composition root decides what that starts.
+   * Env `DEMO`, default `auto`: `auto` runs the embedded emulator and a simulated class when no
+   * LiveKit URL, key or secret is set; `on` and `off` force it. `serve` decides what that starts.
    */
   readonly demo: DemoMode;
 }

@@ -112,8 +112,7 @@ export class Emulator extends LiveKitRooms {
 
   /** Stops all timers and webhook delivery; no events are sent afterwards. */
   close(): void {
-    this.closed = true;
-    this.clearTimers();
+    this.closeRooms();
     this.sender.close();
   }
 

@@ -45,7 +45,7 @@ import { participantEvent, roomEvent, trackEvent } from './webhook-events.js';
  */
 export abstract class LiveKitRooms {
   private readonly rooms = new Map<string, RoomEntry>();
-  /** Set once closed: no room timers are scheduled and no events sent afterwards. */
+  /** Set by closeRooms(): no room timers are scheduled and no events sent afterwards. */
   protected closed = false;
 
   constructor(
@@ -256,8 +256,9 @@ export abstract class LiveKitRooms {
     return true;
   }
 
-  /** Stops every room and participant timer. */
-  protected clearTimers(): void {
+  /** Closes the rooms for good: every room and participant timer stops, nothing is sent after. */
+  protected closeRooms(): void {
+    this.closed = true;
     for (const entry of this.rooms.values()) {
       if (entry.closeTimer !== undefined) this.clock.clearTimeout(entry.closeTimer);
       for (const p of entry.participants.values()) {

@@ -7,11 +7,17 @@ import {
   type RoomAttendanceRow,
 } from '../core/index.js';
 import type { AttendanceStore } from '../store/index.js';
+import type { ServiceEvents } from './events.js';
 
 /** Read side: attendance status and room reports, computed from stored cycles at read time. */
 export class AttendanceQuery {
   constructor(
-    private readonly deps: { store: AttendanceStore; clock: Clock; policy: CountingPolicy },
+    private readonly deps: {
+      store: AttendanceStore;
+      clock: Clock;
+      policy: CountingPolicy;
+      events?: ServiceEvents;
+    },
   ) {}
 
   /** The service's clock, for "as of" stamps in reports. */
@@ -21,6 +27,7 @@ export class AttendanceQuery {
 
   async identityStatus(room: string, identity: string): Promise<IdentityStatus> {
     const rows = await this.deps.store.getIdentityAttendance(room, identity);
+    this.deps.events?.emit('attendance:status:read');
     return computeIdentityStatus({
       room,
       identity,

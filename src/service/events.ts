@@ -15,6 +15,8 @@ export interface ServiceEventMap {
   'reconcile:pass:complete': [ReconcileReport];
   'reconcile:pass:skipped': [{ reason: string; trigger: string }];
   'reconcile:loss:detected': [{ room: string }];
+  /** One participant's attendance status was computed for a reader. */
+  'attendance:status:read': [];
 }
 
 export class ServiceEvents extends EventEmitter<ServiceEventMap> {}

@@ -24,6 +24,7 @@ export function wireTelemetry(
   events.on('webhook:event:rejected', (e) => {
     metrics.webhooksReceived.inc({ outcome: e.reason === 'unauthorized' ? 'rejected' : 'invalid' });
   });
+  events.on('attendance:status:read', () => metrics.statusReads.inc());
   events.on('inbox:processing:failed', (e) => {
     metrics.webhookProcessingFailures.inc(e.eventIds.length);
   });

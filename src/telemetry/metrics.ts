@@ -30,6 +30,8 @@ const PASS_DURATION_BUCKETS_SECONDS = [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10
 /** A counter whose label values are checked by the compiler. */
 export interface LabelledCounter<L extends Record<string, string>> {
   inc(labels: L, value?: number): void;
+  /** The child counter of one label set, bound once for hot paths. */
+  labels(labels: L): PlainCounter;
 }
 export interface PlainCounter {
   inc(value?: number): void;
@@ -113,7 +115,7 @@ export function createMetrics(options: CreateMetricsOptions = {}): AttendanceMet
   });
   const statusReads = new Counter({
     name: `${METRIC_PREFIX}status_reads_total`,
-    help: 'Attendance status reads served.',
+    help: 'Participant attendance status reads served.',
     registers,
   });
 

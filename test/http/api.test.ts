@@ -176,7 +176,7 @@ describeEachDialect('attendance API', (dialect) => {
     expect(res.body).toContain('livekit_attendance_webhooks_received_total');
   });
 
-  it('counts status cache hits and misses (SQLite only)', async () => {
+  it('counts status reads, and status cache hits and misses (SQLite only)', async () => {
     const status = '/api/v1/rooms/room-a/participants/alice';
     for (let i = 0; i < 3; i++) expect((await h.api(status)).status).toBe(200);
     const body = (await h.api('/metrics')).body;
@@ -187,6 +187,7 @@ describeEachDialect('attendance API', (dialect) => {
         ).exec(body)?.[1],
       );
     expect([count('miss'), count('hit')]).toEqual(dialect.name === 'sqlite' ? [1, 2] : [0, 0]);
+    expect(body).toMatch(/^livekit_attendance_status_reads_total 3$/m);
   });
 
   it('uses only registered error codes in its schemas', () => {

@@ -233,12 +233,17 @@ describe('SqliteReadCache', () => {
     expect(seen).toEqual([false, true, false]);
   });
 
-  it('reads every time with maxEntries 0', () => {
-    const cache = new SqliteReadCache<string>(open(), { maxEntries: 0 });
+  it('reads every time with maxEntries 0, each a miss', () => {
+    const seen: boolean[] = [];
+    const cache = new SqliteReadCache<string>(open(), {
+      maxEntries: 0,
+      onLookup: (hit) => seen.push(hit),
+    });
     const c = counting();
     cache.get('k', c.read('v'));
     cache.get('k', c.read('v'));
     expect(c.reads).toBe(2);
+    expect(seen).toEqual([false, false]);
     expect(cache.size).toBe(0);
   });
 });

@@ -6,7 +6,7 @@ export const READ_CACHE_MAX_ENTRIES = 10_000;
 export interface ReadCacheOptions {
   /** Entries kept at most (default READ_CACHE_MAX_ENTRIES); 0 reads every time, caching nothing. */
   maxEntries?: number | undefined;
-  /** Told of every lookup: answered from memory (true) or read (false). Not called with 0 entries. */
+  /** Told of every lookup: answered from memory (true) or read (false, always with 0 entries). */
   onLookup?: ((hit: boolean) => void) | undefined;
 }
 
@@ -47,7 +47,10 @@ export class SqliteReadCache<V> {
 
   /** The cached value of `key`, or the value `read()` gives (then cached). */
   get(key: string, read: () => V): V {
-    if (this.maxEntries === 0) return read();
+    if (this.maxEntries === 0) {
+      this.onLookup?.(false);
+      return read();
+    }
     const changes = this.totalChanges.get() ?? -1;
     const dataVersion = this.dataVersion.get() ?? -1;
     if (changes !== this.changes || dataVersion !== this.dataVersionSeen) {
