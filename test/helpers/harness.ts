@@ -1,5 +1,4 @@
 import type { FastifyInstance } from 'fastify';
-import { afterEach, beforeEach } from 'vitest';
 import { loadConfig } from '../../src/config/index.js';
 import type { Clock } from '../../src/core/index.js';
 import { signWebhook } from '../../src/emulator/index.js';
@@ -7,6 +6,7 @@ import { buildRuntimeApp, createRuntime } from '../../src/main.js';
 import type { Runtime } from '../../src/service/index.js';
 import { createLogger } from '../../src/telemetry/index.js';
 import { useTestDatabase, type TestDialect } from './dialects.js';
+import { usePerTest } from './per-test.js';
 
 export const TEST_API_TOKEN = 'test-api-token-0123456789';
 export const DEV_KEY = 'devkey';
@@ -152,18 +152,7 @@ export function webhookBody(e: {
  */
 export function useHarness(dialect: TestDialect): Harness {
   const db = useTestDatabase(dialect);
-  let current: Harness | undefined;
-  beforeEach(async () => {
-    current = await createHarness({ databaseUrl: db.url });
-  });
-  afterEach(async () => {
-    await current?.close();
-    current = undefined;
-  });
-  const harness = (): Harness => {
-    if (current === undefined) throw new Error('useHarness: used outside a test');
-    return current;
-  };
+  const harness = usePerTest('useHarness', () => createHarness({ databaseUrl: db.url }));
   return {
     get rt() {
       return harness().rt;

@@ -1,8 +1,9 @@
 import type { AddressInfo } from 'node:net';
-import { afterEach, beforeEach, vi } from 'vitest';
+import { vi } from 'vitest';
 import { ManualClock, startEmulatorServer, type EmulatorServer } from '../../src/emulator/index.js';
 import { useTestDatabase, type TestDialect } from './dialects.js';
 import { createHarness, type Harness } from './harness.js';
+import { usePerTest } from './per-test.js';
 
 /** A whole-second start time, so LiveKit's seconds-precision createdAt is exact in assertions. */
 export const T0 = Date.UTC(2027, 0, 11, 9, 0, 0);
@@ -80,18 +81,7 @@ export async function startLiveEnv(
  */
 export function useLiveEnv(dialect: TestDialect): LiveEnv {
   const db = useTestDatabase(dialect);
-  let current: LiveEnv | undefined;
-  beforeEach(async () => {
-    current = await startLiveEnv(db.url);
-  });
-  afterEach(async () => {
-    await current?.close();
-    current = undefined;
-  });
-  const env = (): LiveEnv => {
-    if (current === undefined) throw new Error('useLiveEnv: used outside a test');
-    return current;
-  };
+  const env = usePerTest('useLiveEnv', () => startLiveEnv(db.url));
   return {
     get h() {
       return env().h;

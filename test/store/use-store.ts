@@ -1,8 +1,8 @@
-import { afterEach, beforeEach } from 'vitest';
 import type { Cycle } from '../../src/core/index.js';
 import { openStore } from '../../src/store/index.js';
 import type { AttendanceStore, InboxEntry } from '../../src/store/index.js';
 import { useTestDatabase } from '../helpers/dialects.js';
+import { usePerTest } from '../helpers/per-test.js';
 import type { TestDialect } from '../helpers/dialects.js';
 
 /** A migrated store on a fresh database for every test of the enclosing describe. */
@@ -11,19 +11,14 @@ export function useMigratedStore(dialect: TestDialect): {
   readonly url: string;
 } {
   const database = useTestDatabase(dialect);
-  let store: AttendanceStore | undefined;
-  beforeEach(async () => {
-    store = await openStore(database.url);
-    await store.migrate();
-  });
-  afterEach(async () => {
-    await store?.close();
-    store = undefined;
+  const store = usePerTest('useMigratedStore', async () => {
+    const opened = await openStore(database.url);
+    await opened.migrate();
+    return opened;
   });
   return {
     get store(): AttendanceStore {
-      if (store === undefined) throw new Error('useMigratedStore: store read outside a test');
-      return store;
+      return store();
     },
     get url(): string {
       return database.url;
