@@ -39,6 +39,9 @@ export const VERSION: string = (() => {
   }
 })();
 
+/** Webhook batches committed at once on PostgreSQL: well inside the pool's 10 connections. */
+const INGEST_CONCURRENT_BATCHES = 4;
+
 /** A gateway that answers every call with "not configured": a pass then closes nothing. */
 function unconfiguredGateway(): RoomServiceGateway {
   const error = {
@@ -95,6 +98,8 @@ export async function createRuntime(opts: {
     clock,
     logger: logger.child({ area: 'ingest' }),
     events,
+    // PostgreSQL writes rooms concurrently (per-room locks); SQLite has one writer.
+    concurrentBatches: store.dialect === 'postgres' ? INGEST_CONCURRENT_BATCHES : 1,
   });
   const inbox = new InboxProcessor({
     writer,

@@ -23,7 +23,7 @@ export function registerRebuildCommand(
         const started = Date.now();
         const result = await rebuildFromJournal({
           writer: rt.writer,
-          inbox: rt.inbox,
+          logger,
           now: () => rt.clock.now(),
           onStart: (total) => {
             if (!process.stderr.isTTY) return;
@@ -43,6 +43,9 @@ export function registerRebuildCommand(
           `rebuilt cycles from ${result.applied} of ${result.total} stored events in ${Date.now() - started} ms` +
             (result.unprocessed > 0
               ? `; ${result.unprocessed} could not be applied (see the log)`
+              : '') +
+            (result.failedRooms.length > 0
+              ? `; ${result.failedRooms.length} room(s) kept their previous cycles: ${result.failedRooms.join(', ')}`
               : ''),
         );
       } finally {

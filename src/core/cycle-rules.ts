@@ -1,4 +1,10 @@
-import type { Cycle, CycleSource, LiveKitEvent, ParticipantSnapshot, RoomRef } from './types.js';
+import {
+  ROOM_SID_FROM_WEBHOOK,
+  type Cycle,
+  type CycleSource,
+  type ParticipantSnapshot,
+  type RoomRef,
+} from './types.js';
 
 /** Event names that end a connection (attendance-model, event rule 3). */
 export const TERMINAL_PARTICIPANT_EVENTS = new Set([
@@ -6,46 +12,47 @@ export const TERMINAL_PARTICIPANT_EVENTS = new Set([
   'participant_connection_aborted',
 ]);
 
-/** Authoritative ends, strongest first: on equal times the earlier entry wins, so ties are stable. */
-const END_PRIORITY: Record<NonNullable<Cycle['endedBy']>, number> = {
-  webhook: 0,
-  room_finished: 1,
-  manual: 2,
-};
+/**
+ * LiveKit's `createdAt` has seconds precision (truncated), while `joinedAtMs` has milliseconds: an
+ * event stamped `t` happened in [t, t + 1 s). A join inside that second may precede the event.
+ */
+export const CREATED_AT_PRECISION_MS = 1_000;
 
-function minDefined(a: number | null, b: number | null): number | null {
+export function minDefined(a: number | null, b: number | null): number | null {
   if (a === null) return b;
   if (b === null) return a;
   return Math.min(a, b);
 }
 
-function maxDefined(a: number | null, b: number | null): number | null {
+export function maxDefined(a: number | null, b: number | null): number | null {
   if (a === null) return b;
   if (b === null) return a;
   return Math.max(a, b);
 }
 
 /** A cycle that knows only who it is; every merge below only adds knowledge to it. */
-export function blankCycle(
-  room: RoomRef,
-  participant: ParticipantSnapshot,
-  openedBy: CycleSource,
-): Cycle {
+export function blankCycle(room: RoomRef, participant: ParticipantSnapshot): Cycle {
   return {
     sid: participant.sid,
     room: room.name,
-    roomSid: room.sid,
+    roomSid: null,
+    roomSidRank: -1,
     identity: participant.identity,
     name: null,
     nameVersion: -1,
     kind: null,
     joinedAtMs: null,
     connected: false,
-    openedBy,
+    joinSeen: false,
+    observed: false,
+    webhookEndedAtMs: null,
+    roomFinishedAtMs: null,
+    lastAbsentAtMs: null,
+    lastSeenAtMs: null,
+    openedBy: 'webhook',
     endedAtMs: null,
     endedBy: null,
     estimatedLeftAtMs: null,
-    lastSeenAtMs: null,
   };
 }
 
@@ -53,93 +60,120 @@ export function blankCycle(
  * Folds what a participant snapshot tells into a cycle. Commutative, associative and idempotent: the
  * join time is the minimum seen; name and kind come from the full snapshot with the highest `version`,
  * ties broken by value so that the result never depends on delivery order. Reduced snapshots (track
- * events carry only sid and identity) have a null name and change neither.
+ * events carry only sid and identity) have a null name and change neither. Mutates `cycle`.
  */
-export function mergeSnapshot(cycle: Cycle, p: ParticipantSnapshot, roomSid: string | null): Cycle {
-  const next: Cycle = { ...cycle };
-  next.joinedAtMs = minDefined(cycle.joinedAtMs, p.joinedAtMs);
-  next.roomSid = cycle.roomSid ?? roomSid;
-  if (p.name !== null) {
-    const version = p.version ?? 0;
-    const kind = p.kind ?? 'STANDARD';
-    const newer =
-      version > cycle.nameVersion ||
-      (version === cycle.nameVersion &&
-        (cycle.name === null ||
-          p.name < cycle.name ||
-          (p.name === cycle.name && (cycle.kind === null || kind < cycle.kind))));
-    if (newer) {
-      next.name = p.name;
-      next.kind = kind;
-      next.nameVersion = version;
-    }
+export function mergeSnapshot(cycle: Cycle, p: ParticipantSnapshot): void {
+  cycle.joinedAtMs = minDefined(cycle.joinedAtMs, p.joinedAtMs);
+  if (p.name === null) return;
+  const version = p.version ?? 0;
+  const kind = p.kind ?? 'STANDARD';
+  const newer =
+    version > cycle.nameVersion ||
+    (version === cycle.nameVersion &&
+      (cycle.name === null ||
+        p.name < cycle.name ||
+        (p.name === cycle.name && (cycle.kind === null || kind < cycle.kind))));
+  if (newer) {
+    cycle.name = p.name;
+    cycle.kind = kind;
+    cycle.nameVersion = version;
   }
-  return next;
 }
 
 /**
- * Records an authoritative end (LiveKit said the connection ended). Between two terminal events the
- * earliest time wins (event rule 3); a participant's own terminal webhook replaces a reconciler
- * estimate, while `room_finished` only does so when it is earlier than the estimate (the estimate is
- * LiveKit's last confirmation, and the room may have lived on long after this person left).
+ * Merges a room sid by rank (a webhook's beats an observation's, a later observation's beats an
+ * earlier one's; equal ranks keep the smaller sid). Returns whether the room sid changed, in which
+ * case the caller must look the incarnation's finish time up again. Mutates `cycle`.
  */
-export function applyEnd(cycle: Cycle, atMs: number, by: NonNullable<Cycle['endedBy']>): Cycle {
-  if (by !== 'webhook' && cycle.estimatedLeftAtMs !== null && cycle.estimatedLeftAtMs <= atMs) {
-    return cycle;
-  }
-  const current = cycle.endedAtMs;
+export function mergeRoomSid(cycle: Cycle, roomSid: string | null, rank: number): boolean {
+  if (roomSid === null) return false;
   const wins =
-    current === null ||
-    atMs < current ||
-    (atMs === current && cycle.endedBy !== null && END_PRIORITY[by] < END_PRIORITY[cycle.endedBy]);
-  // Invariant: a cycle with endedAtMs never carries an estimate, so a losing end changes nothing.
-  if (!wins) return cycle;
-  return { ...cycle, endedAtMs: atMs, endedBy: by, estimatedLeftAtMs: null };
+    rank > cycle.roomSidRank ||
+    (rank === cycle.roomSidRank && (cycle.roomSid === null || roomSid < cycle.roomSid));
+  if (!wins) return false;
+  const changed = cycle.roomSid !== roomSid;
+  cycle.roomSid = roomSid;
+  cycle.roomSidRank = rank;
+  return changed;
 }
 
-/** Does this event name a participant whose cycle it should touch? */
-export function eventTouchesCycle(event: LiveKitEvent): event is LiveKitEvent & {
-  room: RoomRef;
-  participant: ParticipantSnapshot;
-} {
-  return event.room !== null && event.participant !== null && event.participant.sid !== '';
+/** Merges a webhook's room sid (rank ROOM_SID_FROM_WEBHOOK). */
+export function mergeWebhookRoomSid(cycle: Cycle, roomSid: string | null): boolean {
+  return mergeRoomSid(cycle, roomSid, ROOM_SID_FROM_WEBHOOK);
+}
+
+/** Presence evidence at `atMs` (attendance-model, event rule 5; reconciliation rule 2). */
+export function mergeSeen(cycle: Cycle, atMs: number): void {
+  cycle.lastSeenAtMs = maxDefined(cycle.lastSeenAtMs, atMs);
 }
 
 /**
- * Applies one webhook to the cycle of the sid it names (event rules 3 and 5). Returns the cycle
- * unchanged when the event says nothing new. `roomFinishedAtMs` is when this cycle's room incarnation
- * finished, if it has: a cycle learned of after `room_finished` is closed by it too (rule 4), so the
- * result does not depend on delivery order.
+ * Derives the verdict from the evidence (attendance-model, event rules 3–4, reconciliation rules
+ * 2–3). Pure in the evidence, so it is order-independent whenever the evidence is:
+ * - A participant's own terminal webhook ends it; between it and `room_finished` the earliest wins
+ *   (a tie goes to the participant's own event). A reconciler estimate never outlives either.
+ * - Otherwise the reconciler's estimate holds when LiveKit's latest answer that left the sid out is
+ *   later than every sign of presence: the cycle closes at its last confirmation (rule 3). Presence
+ *   after that answer (LiveKit lists the sid again) withdraws the estimate (rule 2's reopen).
+ * - `room_finished` bounds a departure without dating it: it keeps an earlier estimate, replaces a
+ *   later one, and closes an open cycle at its time.
+ * - A `room_finished` never closes a cycle that joined after it (that join cannot belong to the
+ *   incarnation, whatever room sid a stale pass gave it).
+ * - No end precedes the join (LiveKit's seconds-precision `createdAt` can fall before `joinedAtMs`).
+ * Mutates and returns `cycle`.
  */
-export function applyParticipantEvent(
-  existing: Cycle | undefined,
-  event: LiveKitEvent & { room: RoomRef; participant: ParticipantSnapshot },
-  roomFinishedAtMs: number | null,
-): Cycle {
-  let cycle = existing ?? blankCycle(event.room, event.participant, 'webhook');
-  cycle = mergeSnapshot(cycle, event.participant, event.room.sid);
-  cycle.lastSeenAtMs = maxDefined(cycle.lastSeenAtMs, event.createdAtMs);
-  switch (event.type) {
-    case 'participant_joined':
-      // LiveKit sends participant_joined only once the participant is ACTIVE (media connected).
-      cycle.connected = true;
-      break;
-    case 'participant_left':
-      // participant_left is sent only for sessions that had become active.
-      cycle.connected = true;
-      cycle = applyEnd(cycle, event.createdAtMs, 'webhook');
-      break;
-    case 'participant_connection_aborted':
-      // Never became active: closes the sid without marking it connected (zero attendance).
-      cycle = applyEnd(cycle, event.createdAtMs, 'webhook');
-      break;
-    default:
-      // Any other event naming the participant (track_published, …) is evidence of presence only.
-      break;
+export function settleCycle(cycle: Cycle): Cycle {
+  const joined = cycle.joinedAtMs;
+  const finish = cycle.roomFinishedAtMs;
+  const finished =
+    finish !== null && (joined === null || joined < finish + CREATED_AT_PRECISION_MS)
+      ? finish
+      : null;
+  const confirmed = maxDefined(cycle.lastSeenAtMs, joined);
+  const estimate =
+    cycle.lastAbsentAtMs !== null && confirmed !== null && cycle.lastAbsentAtMs > confirmed
+      ? confirmed
+      : null;
+  let endedAtMs: number | null = null;
+  let endedBy: Cycle['endedBy'] = null;
+  let estimatedLeftAtMs: number | null = null;
+  const own = cycle.webhookEndedAtMs;
+  if (own !== null) {
+    [endedAtMs, endedBy] =
+      finished !== null && finished < own ? [finished, 'room_finished'] : [own, 'webhook'];
+  } else if (estimate !== null) {
+    if (finished !== null && finished < estimate)
+      [endedAtMs, endedBy] = [finished, 'room_finished'];
+    else estimatedLeftAtMs = estimate;
+  } else if (finished !== null) {
+    [endedAtMs, endedBy] = [finished, 'room_finished'];
   }
-  const finishedAt = cycle.roomSid !== null ? roomFinishedAtMs : null;
-  if (finishedAt !== null) cycle = applyEnd(cycle, finishedAt, 'room_finished');
+  cycle.endedAtMs = endedAtMs === null ? null : Math.max(endedAtMs, joined ?? endedAtMs);
+  cycle.endedBy = endedBy;
+  cycle.estimatedLeftAtMs = estimatedLeftAtMs;
+  cycle.openedBy = openedByOf(cycle);
   return cycle;
+}
+
+function openedByOf(cycle: Cycle): CycleSource {
+  return !cycle.joinSeen && cycle.observed ? 'reconciler' : 'webhook';
+}
+
+/**
+ * Does the reconciler still need to ask about this cycle? Open ones, and those that only their
+ * room's `room_finished` ended: LiveKit sends every participant's `participant_left` before it, so
+ * such a cycle lost its leave, and the room's end is an upper bound, not the leave. The next answer
+ * that leaves it out (the room is gone) dates it at its last confirmation instead: never past the
+ * last moment LiveKit showed the participant (attendance-model, guarantees).
+ */
+export function awaitsConfirmation(cycle: Cycle): boolean {
+  if (isOpen(cycle)) return true;
+  return (
+    cycle.endedBy === 'room_finished' &&
+    cycle.webhookEndedAtMs === null &&
+    cycle.roomFinishedAtMs !== null &&
+    (cycle.lastAbsentAtMs === null || cycle.lastAbsentAtMs <= cycle.roomFinishedAtMs)
+  );
 }
 
 /** Is the cycle still open (LiveKit has not ended it and the reconciler has not closed it)? */
@@ -158,22 +192,35 @@ export function closedByOf(cycle: Cycle): CycleSource | null {
   return cycle.estimatedLeftAtMs !== null ? 'reconciler' : null;
 }
 
+const CYCLE_FIELDS = [
+  'sid',
+  'room',
+  'roomSid',
+  'roomSidRank',
+  'identity',
+  'name',
+  'nameVersion',
+  'kind',
+  'joinedAtMs',
+  'connected',
+  'joinSeen',
+  'observed',
+  'webhookEndedAtMs',
+  'roomFinishedAtMs',
+  'lastAbsentAtMs',
+  'lastSeenAtMs',
+  'openedBy',
+  'endedAtMs',
+  'endedBy',
+  'estimatedLeftAtMs',
+] as const satisfies ReadonlyArray<keyof Cycle>;
+
 /** Two cycles are equal in every field. */
 export function sameCycle(a: Cycle, b: Cycle): boolean {
-  return (
-    a.sid === b.sid &&
-    a.room === b.room &&
-    a.roomSid === b.roomSid &&
-    a.identity === b.identity &&
-    a.name === b.name &&
-    a.nameVersion === b.nameVersion &&
-    a.kind === b.kind &&
-    a.joinedAtMs === b.joinedAtMs &&
-    a.connected === b.connected &&
-    a.openedBy === b.openedBy &&
-    a.endedAtMs === b.endedAtMs &&
-    a.endedBy === b.endedBy &&
-    a.estimatedLeftAtMs === b.estimatedLeftAtMs &&
-    a.lastSeenAtMs === b.lastSeenAtMs
-  );
+  return CYCLE_FIELDS.every((f) => a[f] === b[f]);
 }
+
+// Compile-time: sameCycle compares every field of Cycle.
+type UncomparedField = Exclude<keyof Cycle, (typeof CYCLE_FIELDS)[number]>;
+const everyFieldCompared: [UncomparedField] extends [never] ? true : never = true;
+void everyFieldCompared;

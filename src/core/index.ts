@@ -3,6 +3,6 @@ export * from './clock.js';
 export * from './cycle-rules.js';
 export * from './errors.js';
 export * from './interval-union.js';
-export * from './reconcile-plan.js';
+export * from './reconcile-transitions.js';
 export * from './types.js';
-export * from './apply-events.js';
+export * from './fold-journal.js';

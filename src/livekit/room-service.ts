@@ -30,7 +30,8 @@ export interface LiveRoom {
 
 /** The two RoomService calls a reconcile pass makes. */
 export interface RoomServiceGateway {
-  listRooms(): Promise<LiveKitResult<LiveRoom[]>>;
+  /** Every live room, or only those named (one room's check asks for just that room). */
+  listRooms(names?: readonly string[]): Promise<LiveKitResult<LiveRoom[]>>;
   /** A missing room is a positive "nobody there": OSS answers an empty list, Cloud a 404 not_found. */
   listParticipants(room: string): Promise<LiveKitResult<ListedParticipant[]>>;
 }
@@ -91,9 +92,9 @@ export function createRoomServiceGateway(opts: {
     requestTimeout: Math.max(1, Math.round(opts.timeoutMs / 1000)),
   });
   return {
-    async listRooms() {
+    async listRooms(names) {
       try {
-        const rooms = await client.listRooms();
+        const rooms = await client.listRooms(names ? [...names] : undefined);
         return { ok: true, value: rooms.map((r) => ({ name: r.name, sid: r.sid })) };
       } catch (e: unknown) {
         return { ok: false, error: classifyLiveKitError(e) };

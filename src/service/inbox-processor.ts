@@ -1,21 +1,17 @@
 import type { Logger } from 'pino';
-import { coerceError, type Cycle, type LiveKitEvent } from '../core/index.js';
-import { parseStoredWebhook } from '../livekit/index.js';
+import { coerceError, type JournalEntry } from '../core/index.js';
 import type { StoredInboxEntry, StoreOps } from '../store/index.js';
-import {
-  applyWebhookEvents,
-  replayJournaledAction,
-  type JournaledAction,
-} from './apply-journal.js';
 import type { ServiceEvents } from './events.js';
+import { applyJournal, decodeJournalEntry, roomsOf } from './journal.js';
 import type { StoreWriter } from './store-writer.js';
 
 const BATCH = 500;
 
 /**
  * Applies inbox entries that are stored but not yet processed: after a crash between storing and
- * applying, after a failed apply, and for `rebuild`. Entries are taken in insertion order; runs of
- * webhooks are applied together, reconciler decisions one at a time in their place.
+ * applying, and after a failed apply. Entries are claimed inside the transaction that applies
+ * them, holding their rooms, so two instances (or serve and a rebuild) never apply one twice
+ * concurrently; the fold is idempotent besides, so a replay can never undo a later entry.
  */
 export class InboxProcessor {
   private running: Promise<number> | null = null;
@@ -38,64 +34,69 @@ export class InboxProcessor {
   }
 
   private async drainAll(onProgress?: (done: number) => void): Promise<number> {
+    const { writer } = this.deps;
     let done = 0;
     const failed = new Set<string>();
     for (;;) {
-      const entries = (await this.deps.writer.store.listUnprocessed(BATCH + failed.size)).filter(
+      // A look outside the transaction tells which rooms to hold; the claim inside decides.
+      const peek = (await writer.store.listUnprocessed(BATCH + failed.size)).filter(
         (e) => !failed.has(e.eventId),
       );
-      if (entries.length === 0) return done;
+      if (peek.length === 0) return done;
+      const rooms = roomsOf(peek);
+      let applied: number;
       try {
-        await this.deps.writer.write((tx) => this.applyEntries(tx, entries));
-        done += entries.length;
+        applied = await writer.write((tx) => this.applyClaimed(tx, rooms, failed), { rooms });
       } catch {
         // One bad entry must not hold back the others: retry one by one, keep the failures.
-        for (const entry of entries) {
-          try {
-            await this.deps.writer.write((tx) => this.applyEntries(tx, [entry]));
-            done += 1;
-          } catch (e: unknown) {
-            const err = coerceError(e);
-            failed.add(entry.eventId);
-            await this.deps.writer.store.recordProcessingFailure(entry.eventId, err.message);
-            this.deps.events.emit('inbox:processing:failed', {
-              eventIds: [entry.eventId],
-              error: err,
-            });
-            this.deps.logger.error(
-              { err, eventId: entry.eventId, seq: entry.seq },
-              'inbox entry failed to apply',
-            );
-          }
-        }
+        applied = 0;
+        for (const entry of peek) applied += await this.applyAlone(entry, failed);
       }
+      done += applied;
       onProgress?.(done);
+      // Nothing claimable: another instance holds these entries; the next retry looks again.
+      if (applied === 0) return done;
     }
   }
 
-  private async applyEntries(tx: StoreOps, entries: readonly StoredInboxEntry[]): Promise<void> {
-    let run: LiveKitEvent[] = [];
-    const flushRun = async () => {
-      if (run.length > 0) await applyWebhookEvents(tx, run);
-      run = [];
-    };
-    for (const entry of entries) {
-      if (entry.source === 'webhook') {
-        run.push(
-          parseStoredWebhook(entry.body, { id: entry.eventId, receivedAtMs: entry.receivedAtMs }),
-        );
-        continue;
-      }
-      await flushRun();
-      const journaled = JSON.parse(entry.body) as JournaledAction;
-      const [fresh] = await tx.getCycles([journaled.action.sid]);
-      const next: Cycle | null = replayJournaledAction(fresh, journaled);
-      if (next) await tx.saveCycles([next]);
+  private async applyAlone(entry: StoredInboxEntry, failed: Set<string>): Promise<number> {
+    try {
+      return await this.deps.writer.write(
+        (tx) => this.applyClaimed(tx, [entry.room], failed, [entry.eventId]),
+        { rooms: [entry.room] },
+      );
+    } catch (e: unknown) {
+      const err = coerceError(e);
+      failed.add(entry.eventId);
+      await this.deps.writer.store
+        .recordProcessingFailure(entry.eventId, err.message)
+        .catch(() => undefined);
+      this.deps.events.emit('inbox:processing:failed', { eventIds: [entry.eventId], error: err });
+      this.deps.logger.error(
+        { err, eventId: entry.eventId, seq: entry.seq },
+        'inbox entry failed to apply',
+      );
+      return 0;
     }
-    await flushRun();
+  }
+
+  /** Claims unprocessed entries of `rooms` in this transaction, applies and marks them. */
+  private async applyClaimed(
+    tx: StoreOps,
+    rooms: readonly (string | null)[],
+    failed: ReadonlySet<string>,
+    eventIds?: readonly string[],
+  ): Promise<number> {
+    const claimed = (await tx.claimUnprocessed(rooms, BATCH, eventIds)).filter(
+      (e) => !failed.has(e.eventId),
+    );
+    if (claimed.length === 0) return 0;
+    const entries: JournalEntry[] = claimed.flatMap(decodeJournalEntry);
+    await applyJournal(tx, entries);
     await tx.markProcessed(
-      entries.map((e) => e.eventId),
+      claimed.map((e) => e.eventId),
       this.deps.now(),
     );
+    return claimed.length;
   }
 }

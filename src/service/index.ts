@@ -1,4 +1,9 @@
-export { applyWebhookEvents, type JournaledAction } from './apply-journal.js';
+export {
+  applyJournal,
+  decodeJournalEntry,
+  encodeObservation,
+  OBSERVATION_TYPE,
+} from './journal.js';
 export { AttendanceQuery } from './attendance-query.js';
 export { ServiceEvents, type ServiceEventMap } from './events.js';
 export { InboxProcessor } from './inbox-processor.js';

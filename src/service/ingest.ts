@@ -1,9 +1,15 @@
 import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
-import { coerceError, isAttendanceEvent, type Clock, type LiveKitEvent } from '../core/index.js';
+import {
+  coerceError,
+  isAttendanceEvent,
+  type Clock,
+  type JournalEntry,
+  type LiveKitEvent,
+} from '../core/index.js';
 import { findEventProblem, toLiveKitEvent, type WebhookVerifier } from '../livekit/index.js';
 import type { InboxEntry } from '../store/index.js';
-import { applyWebhookEvents } from './apply-journal.js';
+import { applyJournal, roomsOf } from './journal.js';
 import type { ServiceEvents } from './events.js';
 import type { StoreWriter } from './store-writer.js';
 
@@ -28,10 +34,18 @@ const MAX_BATCH = 500;
  * the HTTP answer (event rules 2 and 8). Concurrent webhooks share one transaction (group commit),
  * which is what lets SQLite and PostgreSQL take thousands per second. If applying fails, the events
  * are still stored, unprocessed, and the retry loop applies them later: nothing acknowledged is lost.
+ *
+ * Up to `concurrentBatches` batches commit at once (PostgreSQL; SQLite has one writer), never two
+ * with a room in common: a batch waiting for a room that another instance (or a rebuild) holds
+ * delays the webhooks of its own rooms only, not everyone's.
  */
 export class WebhookIngestor {
   private pending: Pending[] = [];
-  private flushing = false;
+  /** Rooms of the batches being committed, with how many batches hold each. */
+  private readonly busyRooms = new Map<string | null, number>();
+  private inFlight = 0;
+  private pumpScheduled = false;
+  private readonly concurrentBatches: number;
 
   constructor(
     private readonly deps: {
@@ -40,8 +54,12 @@ export class WebhookIngestor {
       clock: Clock;
       logger: Logger;
       events: ServiceEvents;
+      /** Batches committed at once; default 1 (SQLite). */
+      concurrentBatches?: number;
     },
-  ) {}
+  ) {
+    this.concurrentBatches = Math.max(1, deps.concurrentBatches ?? 1);
+  }
 
   async ingest(rawBody: string, authorization: string | undefined): Promise<IngestOutcome> {
     const verification = await this.deps.verifier.verify(rawBody, authorization);
@@ -102,21 +120,43 @@ export class WebhookIngestor {
   private enqueue(entry: InboxEntry, event: LiveKitEvent): Promise<'accepted' | 'duplicate'> {
     return new Promise((resolve, reject) => {
       this.pending.push({ entry, event, resolve, reject });
-      if (!this.flushing) {
-        this.flushing = true;
-        setImmediate(() => void this.flushLoop());
-      }
+      this.schedulePump();
     });
   }
 
-  private async flushLoop(): Promise<void> {
-    try {
-      while (this.pending.length > 0) {
-        const batch = this.pending.splice(0, MAX_BATCH);
-        await this.flush(batch);
+  /** One macrotask later, so that webhooks arriving together share a batch. */
+  private schedulePump(): void {
+    if (this.pumpScheduled) return;
+    this.pumpScheduled = true;
+    setImmediate(() => {
+      this.pumpScheduled = false;
+      this.pump();
+    });
+  }
+
+  /** Starts batches while there is room for one: waiting webhooks whose rooms are not busy. */
+  private pump(): void {
+    while (this.inFlight < this.concurrentBatches && this.pending.length > 0) {
+      const batch: Pending[] = [];
+      const rest: Pending[] = [];
+      for (const p of this.pending) {
+        const free = batch.length < MAX_BATCH && !this.busyRooms.has(p.entry.room);
+        (free ? batch : rest).push(p);
       }
-    } finally {
-      this.flushing = false;
+      if (batch.length === 0) return;
+      this.pending = rest;
+      const rooms = new Set(batch.map((p) => p.entry.room));
+      for (const room of rooms) this.busyRooms.set(room, (this.busyRooms.get(room) ?? 0) + 1);
+      this.inFlight += 1;
+      void this.flush(batch).finally(() => {
+        this.inFlight -= 1;
+        for (const room of rooms) {
+          const n = (this.busyRooms.get(room) ?? 1) - 1;
+          if (n === 0) this.busyRooms.delete(room);
+          else this.busyRooms.set(room, n);
+        }
+        if (this.pending.length > 0) this.pump();
+      });
     }
   }
 
@@ -125,47 +165,47 @@ export class WebhookIngestor {
     const first = new Map<string, Pending>();
     for (const p of batch) if (!first.has(p.entry.eventId)) first.set(p.entry.eventId, p);
     const unique = [...first.values()];
-    let inserted: Set<string>;
+    const inserted = new Set<string>();
+    const failures: Pending[] = [];
     try {
-      inserted = await this.deps.writer.write(async (tx) => {
-        // Stored as processed: they are applied in this same transaction, or not stored at all.
-        const ids = new Set(
-          await tx.insertInbox(
-            unique.map((p) => p.entry),
-            { processedAtMs: this.deps.clock.now() },
-          ),
-        );
-        const fresh = unique.filter((p) => ids.has(p.entry.eventId)).map((p) => p.event);
-        if (fresh.length > 0) {
-          const result = await applyWebhookEvents(tx, fresh);
-          this.deps.events.emit('inbox:batch:applied', {
-            events: fresh.length,
-            changedCycles: result.changed.length,
-          });
-          for (const room of result.roomsWithUnseenSids) {
-            this.deps.events.emit('reconcile:loss:detected', { room });
-          }
-        }
-        return ids;
-      });
+      for (const id of await this.storeAndApply(unique)) inserted.add(id);
     } catch (e: unknown) {
-      // Applying failed: store the raw events alone, unprocessed, for the retry loop.
-      const err = coerceError(e);
-      this.deps.events.emit('inbox:processing:failed', {
-        eventIds: unique.map((p) => p.entry.eventId),
-        error: err,
-      });
+      // One event that cannot be applied must not hold back the rest of its burst: each is tried
+      // alone, now, and only the ones that still fail wait in the inbox for the retry loop.
+      this.deps.logger.warn(
+        { err: coerceError(e), events: unique.length },
+        'applying a webhook batch failed; applying its events one by one',
+      );
+      for (const p of unique) {
+        try {
+          for (const id of await this.storeAndApply([p])) inserted.add(id);
+        } catch (e1: unknown) {
+          const err = coerceError(e1);
+          this.deps.events.emit('inbox:processing:failed', {
+            eventIds: [p.entry.eventId],
+            error: err,
+          });
+          this.deps.logger.error(
+            { err, eventId: p.entry.eventId, type: p.entry.type },
+            'applying a webhook failed; stored for retry',
+          );
+          failures.push(p);
+        }
+      }
+    }
+    if (failures.length > 0) {
+      // Stored alone, unprocessed: acknowledged only once it is on disk.
       try {
-        inserted = await this.deps.writer.write(
-          async (tx) => new Set(await tx.insertInbox(unique.map((p) => p.entry))),
+        const ids = await this.deps.writer.write(
+          async (tx) => tx.insertInbox(failures.map((p) => p.entry)),
+          { rooms: [] },
         );
-        this.deps.logger.error(
-          { err, events: unique.length },
-          'applying webhooks failed; stored for retry',
-        );
+        for (const id of ids) inserted.add(id);
       } catch (e2: unknown) {
-        for (const p of batch) p.reject(coerceError(e2));
-        return;
+        const err = coerceError(e2);
+        const failed = new Set(failures.map((p) => p.entry.eventId));
+        for (const p of batch) if (failed.has(p.entry.eventId)) p.reject(err);
+        batch = batch.filter((p) => !failed.has(p.entry.eventId));
       }
     }
     const answered = new Set<string>();
@@ -175,5 +215,34 @@ export class WebhookIngestor {
       answered.add(id);
       p.resolve(isFirst && inserted.has(id) ? 'accepted' : 'duplicate');
     }
+  }
+
+  /** Stores the events and applies the new ones in one transaction; returns the new ids. */
+  private storeAndApply(pending: readonly Pending[]): Promise<string[]> {
+    return this.deps.writer.write(
+      async (tx) => {
+        // Stored as processed: they are applied in this same transaction, or not stored at all.
+        const ids = await tx.insertInbox(
+          pending.map((p) => p.entry),
+          { processedAtMs: this.deps.clock.now() },
+        );
+        const fresh = new Set(ids);
+        const entries = pending
+          .filter((p) => fresh.has(p.entry.eventId))
+          .map((p): JournalEntry => ({ kind: 'webhook', event: p.event }));
+        if (entries.length > 0) {
+          const result = await applyJournal(tx, entries);
+          this.deps.events.emit('inbox:batch:applied', {
+            events: entries.length,
+            changedCycles: result.changed.length,
+          });
+          for (const room of result.roomsWithUnseenSids) {
+            this.deps.events.emit('reconcile:loss:detected', { room });
+          }
+        }
+        return ids;
+      },
+      { rooms: roomsOf(pending.map((p) => p.entry)) },
+    );
   }
 }

@@ -1,63 +1,93 @@
-import { AttendanceError, isOpen, type Cycle } from '../core/index.js';
-import type { InboxProcessor } from './inbox-processor.js';
-import { RECONCILE_LEASE } from './reconciler.js';
+import type { Logger } from 'pino';
+import { coerceError, type JournalEntry } from '../core/index.js';
+import type { StoreOps } from '../store/index.js';
+import { applyJournal, decodeJournalEntry } from './journal.js';
 import type { StoreWriter } from './store-writer.js';
 
-/** The rebuild's hold on the reconcile lease, renewed every third of it while it runs. */
-const REBUILD_LEASE_TTL_MS = 5 * 60_000;
+/** Entries read per query while a room is replayed (all inside the room's one transaction). */
+const PAGE = 1_000;
 
 export interface RebuildResult {
+  /** Entries in the inbox. */
   total: number;
+  /** Entries replayed. */
   applied: number;
+  /** Entries left unprocessed (unreadable), and rooms whose replay failed and kept their state. */
   unprocessed: number;
+  failedRooms: string[];
 }
 
 /**
- * Recomputes every cycle from the journal (webhooks and reconciler decisions). Holds the reconcile
- * lease so no pass runs meanwhile, in any instance. Confirmations are not journaled (one per
- * participant per pass would dwarf everything else), so the last confirmation of each cycle that was
- * open before the rebuild is carried over: a later reconciler close must not land earlier than it.
+ * Recomputes every cycle from the journal (webhooks and reconciler observations), one room at a
+ * time: a room's cycles are a function of that room's entries alone, so each room is reset and
+ * replayed in one transaction that holds the room. Readers see a room either as it was or rebuilt,
+ * never half-done; `serve` keeps ingesting meanwhile (a webhook for the room being rebuilt waits
+ * for it, then applies on top), and a reconcile pass can run beside it.
  */
 export async function rebuildFromJournal(deps: {
   writer: StoreWriter;
-  inbox: InboxProcessor;
+  logger: Logger;
   now: () => number;
   onStart?: (total: number) => void;
   onProgress?: (done: number) => void;
 }): Promise<RebuildResult> {
-  const { store } = deps.writer;
-  const holder = `rebuild:${process.pid}`;
-  if (!(await store.tryAcquireLease(RECONCILE_LEASE, holder, deps.now(), REBUILD_LEASE_TTL_MS))) {
-    throw new AttendanceError(
-      'reconcile_busy',
-      'a reconcile pass is running; try the rebuild again shortly',
-    );
+  const { writer, logger } = deps;
+  const { total } = await writer.store.countInbox();
+  deps.onStart?.(total);
+  let applied = 0;
+  let unreadable = 0;
+  let done = 0;
+  const failedRooms: string[] = [];
+  for (const room of await writer.store.listJournalRooms()) {
+    try {
+      const r = await writer.write((tx) => replayRoom(tx, room, deps.now, logger), {
+        rooms: [room],
+      });
+      applied += r.applied;
+      unreadable += r.unreadable;
+      done += r.applied + r.unreadable;
+    } catch (e: unknown) {
+      failedRooms.push(room);
+      logger.error({ err: coerceError(e), room }, 'rebuilding a room failed; it keeps its cycles');
+    }
+    deps.onProgress?.(done);
   }
-  const renewal = setInterval(() => {
-    void store
-      .tryAcquireLease(RECONCILE_LEASE, holder, deps.now(), REBUILD_LEASE_TTL_MS)
-      .catch(() => undefined);
-  }, REBUILD_LEASE_TTL_MS / 3);
-  renewal.unref();
-  try {
-    const lastSeen = new Map((await store.listOpenCycles()).map((c) => [c.sid, c.lastSeenAtMs]));
-    await store.resetDerivedState();
-    const { total } = await store.countInbox();
-    deps.onStart?.(total);
-    const applied = await deps.inbox.drain(deps.onProgress);
-    // Patched on fresh rows in one write transaction: a webhook applied meanwhile (serve keeps
-    // ingesting) is never overwritten, and a cycle it closed stays closed.
-    await deps.writer.write(async (tx) => {
-      const fresh = await tx.getCycles([...lastSeen.keys()]);
-      const carried = fresh
-        .filter((c) => isOpen(c) && (c.lastSeenAtMs ?? 0) < (lastSeen.get(c.sid) ?? 0))
-        .map((c): Cycle => ({ ...c, lastSeenAtMs: lastSeen.get(c.sid) ?? c.lastSeenAtMs }));
-      if (carried.length > 0) await tx.saveCycles(carried);
-    });
-    const { unprocessed } = await store.countInbox();
-    return { total, applied, unprocessed };
-  } finally {
-    clearInterval(renewal);
-    await store.releaseLease(RECONCILE_LEASE, holder).catch(() => undefined);
+  const { unprocessed } = await writer.store.countInbox();
+  return { total, applied, unprocessed: Math.max(unprocessed, unreadable), failedRooms };
+}
+
+async function replayRoom(
+  tx: StoreOps,
+  room: string,
+  now: () => number,
+  logger: Logger,
+): Promise<{ applied: number; unreadable: number }> {
+  await tx.resetRoom(room);
+  let afterSeq = 0;
+  let applied = 0;
+  let unreadable = 0;
+  for (;;) {
+    const page = await tx.readRoomInbox(room, afterSeq, PAGE);
+    if (page.length === 0) break;
+    afterSeq = page[page.length - 1]!.seq;
+    const entries: JournalEntry[] = [];
+    const ok: string[] = [];
+    for (const entry of page) {
+      try {
+        entries.push(...decodeJournalEntry(entry));
+        ok.push(entry.eventId);
+      } catch (e: unknown) {
+        unreadable += 1;
+        const err = coerceError(e);
+        await tx.recordProcessingFailure(entry.eventId, err.message);
+        logger.error({ err, eventId: entry.eventId, room }, 'inbox entry cannot be replayed');
+      }
+    }
+    await applyJournal(tx, entries);
+    await tx.markProcessed(ok, now());
+    applied += ok.length;
+    // better-sqlite3 answers synchronously: let the process serve requests between pages.
+    await new Promise<void>((resolve) => setImmediate(resolve));
   }
+  return { applied, unreadable };
 }

@@ -2,21 +2,20 @@ import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Logger } from 'pino';
 import {
-  applyReconcileAction,
   AttendanceError,
+  classifyTransition,
+  awaitsConfirmation,
   coerceError,
-  isOpen,
-  planRoomReconcile,
+  observeRoom,
   type Clock,
   type Cycle,
-  type ListedParticipant,
   type ReconcileAction,
-  type ReconcileContext,
+  type RoomObservation,
 } from '../core/index.js';
 import type { LiveKitFailure, RoomServiceGateway } from '../livekit/index.js';
-import type { InboxEntry, StoreOps } from '../store/index.js';
-import type { JournaledAction } from './apply-journal.js';
+import type { StoreOps } from '../store/index.js';
 import type { ServiceEvents } from './events.js';
+import { applyJournal, encodeObservation } from './journal.js';
 import type {
   ReconcileActionReport,
   ReconcileReport,
@@ -39,16 +38,8 @@ const GIVE_UP_AFTER = 3;
 const ROOMS_PER_TRANSACTION = 50;
 /** How long a manual pass waits for another instance's pass to end before answering busy. */
 const LEASE_WAIT_MS = 15 * 60_000;
-/** How long a live check (?verify=true) or an early loss pass waits before giving up. */
+/** How long an early loss pass waits for another instance's pass before giving up. */
 const SHORT_LEASE_WAIT_MS = 10_000;
-
-/** One room's answer from LiveKit, waiting to be applied. */
-interface RoomObservation {
-  ctx: ReconcileContext;
-  listed: ListedParticipant[];
-  /** Sids of the room's cycles that were open before the list was asked for. */
-  openSids: string[];
-}
 
 export interface PassOptions {
   room?: string | null;
@@ -57,9 +48,12 @@ export interface PassOptions {
 }
 
 /**
- * Compares stored open cycles with LiveKit's participant lists (attendance-model, reconciliation
- * rules). One pass: ListRooms once, then ListParticipants per room that is live or has open cycles.
- * Passes never overlap: an in-process queue, plus a database lease across instances.
+ * Asks LiveKit who is in the rooms (attendance-model, reconciliation rules) and journals each
+ * room's answer as an observation, folded by the same rules as webhooks (the one write path). One
+ * pass: ListRooms once, then ListParticipants per room that is live or has open cycles. Passes
+ * never overlap: an in-process queue, plus a database lease across instances whose fencing token
+ * every write transaction checks. A live check of one room (`checkRoom`) is not a pass: it asks
+ * about that room alone and never waits for one.
  */
 export class Reconciler {
   private queue: Promise<unknown> = Promise.resolve();
@@ -83,6 +77,8 @@ export class Reconciler {
   private readonly leaseTtlMs: number;
   /** Set when a renewal found the lease taken: this pass must not write any more. */
   private leaseLost = false;
+  /** The fencing token of the lease this pass holds. */
+  private leaseToken: number | null = null;
 
   /** Runs one pass after any running one has ended. `skipIfBusy` drops it instead (scheduled ticks). */
   runPass(opts: PassOptions & { skipIfBusy?: boolean }): Promise<ReconcileReport | null> {
@@ -103,7 +99,8 @@ export class Reconciler {
         ? LEASE_WAIT_MS
         : SHORT_LEASE_WAIT_MS;
     const deadline = performance.now() + waitMs;
-    while (!(await this.tryLease())) {
+    let token: number | null;
+    while ((token = await this.tryLease()) === null) {
       if (performance.now() >= deadline) {
         this.deps.events.emit('reconcile:pass:skipped', {
           reason: 'another instance is running a pass',
@@ -114,11 +111,13 @@ export class Reconciler {
       await (this.deps.sleep ?? defaultSleep)(250);
     }
     this.leaseLost = false;
+    this.leaseToken = token;
     let renewing: Promise<void> = Promise.resolve();
     const renewal = setInterval(() => {
       renewing = this.tryLease().then(
-        (held) => {
-          if (!held) this.leaseLost = true;
+        // A new token means the lease expired in between, even if nobody else took it.
+        (renewed) => {
+          if (renewed !== token) this.leaseLost = true;
         },
         // A renewal that failed may have let the lease expire: treat it as lost.
         () => {
@@ -136,13 +135,8 @@ export class Reconciler {
     }
   }
 
-  private tryLease(): Promise<boolean> {
-    return this.deps.writer.store.tryAcquireLease(
-      RECONCILE_LEASE,
-      this.holder,
-      this.deps.clock.now(),
-      this.leaseTtlMs,
-    );
+  private tryLease(): Promise<number | null> {
+    return this.deps.writer.store.tryAcquireLease(RECONCILE_LEASE, this.holder, this.leaseTtlMs);
   }
 
   private async pass(opts: PassOptions): Promise<ReconcileReport> {
@@ -155,10 +149,10 @@ export class Reconciler {
     let apiCalls = 0;
     let roomsChecked = 0;
 
-    const openCycles = await writer.store.listOpenCycles(opts.room ?? undefined);
-    const openByRoom = groupByRoom(openCycles);
+    const openByRoom = groupByRoom(await this.cyclesAwaitingConfirmation(opts.room ?? undefined));
     apiCalls += 1;
-    const live = await gateway.listRooms();
+    const live = await gateway.listRooms(opts.room ? [opts.room] : undefined);
+    const roomsListedAtMs = clock.now();
     if (!live.ok) {
       // Rule 4: LiveKit unreachable: nothing closes; every room we care about is marked failing.
       const rooms = new Set([...openByRoom.keys(), ...(opts.room ? [opts.room] : [])]);
@@ -189,7 +183,7 @@ export class Reconciler {
       if (batch.length === 0) return writes;
       writes = writes.then(async () => {
         try {
-          actions.push(...(await this.applyRooms(batch, dryRun)));
+          actions.push(...(await this.applyObservations(batch, { dryRun, fenced: true })));
         } catch (e: unknown) {
           // Nothing of this batch was written (one transaction): report its rooms unverified.
           const err = coerceError(e);
@@ -198,13 +192,13 @@ export class Reconciler {
               ? 'lease_lost'
               : 'store_error';
           logger.error({ err, rooms: batch.length }, 'could not apply reconcile results');
-          for (const { ctx } of batch) {
-            unverified.push({ room: ctx.room, kind, reason: err.message });
+          for (const { room } of batch) {
+            unverified.push({ room, kind, reason: err.message });
           }
           roomsChecked -= batch.length;
           if (!dryRun) {
             await this.markFailed(
-              batch.map((b) => b.ctx.room),
+              batch.map((b) => b.room),
               startedAtMs,
               { kind: 'unknown', status: null, code: kind, message: err.message },
             );
@@ -213,14 +207,18 @@ export class Reconciler {
       });
       return writes;
     };
-    const checkRoom = async (room: string): Promise<void> => {
+    const askRoom = async (room: string): Promise<void> => {
       if (abandoned) {
         unverified.push({ room, kind: abandoned.kind, reason: `not tried: ${abandoned.message}` });
         if (!dryRun) await this.markFailed([room], startedAtMs, abandoned);
         return;
       }
       apiCalls += 1;
+      // Reconciliation rule 2: a listing dates presence no later than the request was sent; a slow
+      // answer must not move a confirmation past a departure.
+      const requestedAtMs = clock.now();
       const listed = await gateway.listParticipants(room);
+      const answeredAtMs = clock.now();
       if (!listed.ok) {
         unverified.push({ room, kind: listed.error.kind, reason: listed.error.message });
         if (!dryRun) await this.markFailed([room], startedAtMs, listed.error);
@@ -232,17 +230,24 @@ export class Reconciler {
       }
       consecutiveUnreachable = 0;
       roomsChecked += 1;
-      ready.push({
-        ctx: { room, roomSid: liveSids.get(room) ?? null, passAtMs: clock.now() },
-        listed: listed.value,
-        openSids: (openByRoom.get(room) ?? []).map((c) => c.sid),
-      });
+      ready.push(
+        observeRoom({
+          id: `RO_${randomUUID()}`,
+          room,
+          roomSid: liveSids.get(room) ?? null,
+          roomsListedAtMs,
+          requestedAtMs,
+          answeredAtMs,
+          listed: listed.value,
+          openBefore: openByRoom.get(room) ?? [],
+        }),
+      );
       if (ready.length >= ROOMS_PER_TRANSACTION) await flush();
     };
     let done = 0;
     await forEachLimit(rooms, ROOM_CONCURRENCY, async (room) => {
       try {
-        await checkRoom(room);
+        await askRoom(room);
       } finally {
         events.emit('reconcile:pass:progress', { done: ++done, total: rooms.length });
       }
@@ -260,64 +265,120 @@ export class Reconciler {
   }
 
   /**
-   * Plans and applies rooms on fresh state in one transaction: a webhook that landed since the list
-   * was taken is never overwritten. Only cycles that were open before the list call can be closed,
-   * so a join that happened after LiveKit answered is never mistaken for a stale cycle. Journals
-   * every change and marks the rooms verified. A dry run reads the same and writes nothing.
+   * Journals the observations and folds them into the cycles in one transaction that holds their
+   * rooms: the same fold as webhooks, on fresh state, so a webhook that landed since the list was
+   * taken is never overwritten and the result does not depend on which came first. Marks the rooms
+   * verified. `fenced`: a pass's writes, refused once its lease is gone. A dry run reads the same,
+   * folds in memory and writes nothing.
    */
-  private async applyRooms(
-    rooms: RoomObservation[],
-    dryRun: boolean,
+  private async applyObservations(
+    observations: RoomObservation[],
+    opts: { dryRun: boolean; fenced: boolean },
   ): Promise<ReconcileActionReport[]> {
     const { writer, clock } = this.deps;
     const work = async (ops: StoreOps): Promise<ReconcileActionReport[]> => {
-      // Fenced in the transaction itself: a pass whose lease was taken over commits nothing more.
-      const fenced =
-        !dryRun &&
-        (this.leaseLost || !(await ops.holdsLease(RECONCILE_LEASE, this.holder, clock.now())));
-      if (fenced) {
-        this.leaseLost = true;
-        throw new AttendanceError(
-          'lease_lost',
-          'another instance took the reconcile lease mid-pass',
-        );
+      if (opts.fenced && !opts.dryRun) await this.checkFence(ops);
+      const result = await applyJournal(
+        ops,
+        observations.map((observation) => ({ kind: 'observation', observation })),
+        { write: !opts.dryRun },
+      );
+      const reports = result.transitions
+        .map(classifyTransition)
+        .filter((a): a is ReconcileAction => a !== null)
+        .map(toActionReport);
+      if (opts.dryRun) return reports;
+      const before = new Map<string, Map<string, Cycle>>();
+      for (const t of result.transitions) {
+        let known = before.get(t.observationId);
+        if (!known) before.set(t.observationId, (known = new Map<string, Cycle>()));
+        if (t.before) known.set(t.sid, t.before);
       }
-      const sids = rooms.flatMap((r) => [...r.openSids, ...r.listed.map((p) => p.sid)]);
-      const fresh = new Map((await ops.getCycles(sids)).map((c) => [c.sid, c]));
-      const changed = new Map<string, Cycle>();
-      const journal: InboxEntry[] = [];
-      const reports: ReconcileActionReport[] = [];
-      for (const { ctx, listed, openSids } of rooms) {
-        const known = [...openSids, ...listed.map((p) => p.sid)]
-          .map((sid) => fresh.get(sid))
-          .filter((c): c is Cycle => c !== undefined && c.room === ctx.room);
-        const plan = planRoomReconcile({ room: ctx.room, roomSid: ctx.roomSid, listed, known });
-        for (const action of plan) {
-          const next = applyReconcileAction(fresh.get(action.sid), action, ctx);
-          if (!next) continue;
-          fresh.set(next.sid, next);
-          changed.set(next.sid, next);
-          reports.push(report(ctx.room, action, next));
-          if (action.type === 'confirm') continue;
-          const entry: JournaledAction = { action, ctx, result: next };
-          journal.push({
-            eventId: `RC_${randomUUID()}`,
-            source: 'reconciler',
-            type: `reconcile:${action.type}`,
-            room: ctx.room,
-            createdAtMs: ctx.passAtMs,
-            receivedAtMs: clock.now(),
-            body: JSON.stringify(entry),
-          });
-        }
-      }
-      if (dryRun) return reports;
-      if (changed.size > 0) await ops.saveCycles([...changed.values()]);
-      if (journal.length > 0) await ops.insertInbox(journal, { processedAtMs: clock.now() });
-      for (const { ctx } of rooms) await ops.markRoomVerified(ctx.room, ctx.passAtMs);
+      await ops.insertInbox(
+        observations.map((o) => encodeObservation(o, before.get(o.id) ?? new Map<string, Cycle>())),
+        { processedAtMs: clock.now() },
+      );
+      for (const o of observations) await ops.markRoomVerified(o.room, o.answeredAtMs);
       return reports;
     };
-    return dryRun ? work(writer.store) : writer.write(work);
+    return opts.dryRun
+      ? work(writer.store)
+      : writer.write(work, { rooms: observations.map((o) => o.room) });
+  }
+
+  /** Fenced in the transaction itself: a pass whose lease was taken over commits nothing more. */
+  private async checkFence(ops: StoreOps): Promise<void> {
+    const token = this.leaseToken;
+    const held =
+      !this.leaseLost &&
+      token !== null &&
+      (await ops.holdsLease(RECONCILE_LEASE, this.holder, token));
+    if (held) return;
+    this.leaseLost = true;
+    throw new AttendanceError('lease_lost', 'another instance took the reconcile lease mid-pass');
+  }
+
+  /**
+   * A live check of one room (`?verify=true`): ListRooms for that name and ListParticipants for
+   * that room, two calls, folded like a pass's observation. It takes no lease and never waits for
+   * a pass: an observation is a fact about LiveKit, safe to fold beside any other.
+   */
+  async checkRoom(room: string, trigger: ReconcileTrigger): Promise<ReconcileReport> {
+    const { clock, gateway, events } = this.deps;
+    const startedAtMs = clock.now();
+    events.emit('reconcile:pass:start', { room, dryRun: false, trigger });
+    const base = { startedAtMs, actions: [], unverified: [], roomsChecked: 0 };
+    const live = await gateway.listRooms([room]);
+    if (!live.ok) {
+      await this.markFailed([room], startedAtMs, live.error);
+      const error = { kind: live.error.kind, reason: live.error.message };
+      return this.finish(
+        { trigger, room },
+        { ...base, apiCalls: 1, unverified: [{ room, ...error }], error },
+      );
+    }
+    const roomsListedAtMs = clock.now();
+    const open = await this.cyclesAwaitingConfirmation(room);
+    const requestedAtMs = clock.now();
+    const listed = await gateway.listParticipants(room);
+    const answeredAtMs = clock.now();
+    if (!listed.ok) {
+      await this.markFailed([room], startedAtMs, listed.error);
+      const unverified = [{ room, kind: listed.error.kind, reason: listed.error.message }];
+      return this.finish({ trigger, room }, { ...base, apiCalls: 2, unverified, error: null });
+    }
+    const observation = observeRoom({
+      id: `RO_${randomUUID()}`,
+      room,
+      roomSid: live.value.find((r) => r.name === room)?.sid ?? null,
+      roomsListedAtMs,
+      requestedAtMs,
+      answeredAtMs,
+      listed: listed.value,
+      openBefore: open,
+    });
+    try {
+      const actions = await this.applyObservations([observation], { dryRun: false, fenced: false });
+      return this.finish(
+        { trigger, room },
+        { ...base, actions, apiCalls: 2, roomsChecked: 1, error: null },
+      );
+    } catch (e: unknown) {
+      const err = coerceError(e);
+      this.deps.logger.error({ err, room }, 'could not apply a live check');
+      const unverified = [{ room, kind: 'store_error' as const, reason: err.message }];
+      return this.finish({ trigger, room }, { ...base, apiCalls: 2, unverified, error: null });
+    }
+  }
+
+  /** Open cycles, and cycles only `room_finished` ended (core `awaitsConfirmation`). */
+  private async cyclesAwaitingConfirmation(room?: string): Promise<Cycle[]> {
+    const { store } = this.deps.writer;
+    const [open, unconfirmed] = await Promise.all([
+      store.listOpenCycles(room),
+      store.listUnconfirmedEnds(room),
+    ]);
+    return [...open, ...unconfirmed];
   }
 
   private async markFailed(rooms: string[], atMs: number, error: LiveKitFailure): Promise<void> {
@@ -331,7 +392,7 @@ export class Reconciler {
   }
 
   private finish(
-    opts: PassOptions,
+    opts: Pick<PassOptions, 'trigger' | 'room' | 'dryRun'>,
     r: {
       startedAtMs: number;
       actions: ReconcileActionReport[];
@@ -378,25 +439,14 @@ export class Reconciler {
   }
 }
 
-function report(room: string, action: ReconcileAction, next: Cycle): ReconcileActionReport {
-  return {
-    room,
-    identity: action.identity,
-    sid: action.sid,
-    action: action.type,
-    atMs:
-      action.type === 'close'
-        ? next.estimatedLeftAtMs
-        : action.type === 'open'
-          ? next.joinedAtMs
-          : null,
-  };
+function toActionReport(a: ReconcileAction): ReconcileActionReport {
+  return { room: a.room, identity: a.identity, sid: a.sid, action: a.type, atMs: a.atMs };
 }
 
 function groupByRoom(cycles: Cycle[]): Map<string, Cycle[]> {
   const m = new Map<string, Cycle[]>();
   for (const c of cycles) {
-    if (!isOpen(c)) continue;
+    if (!awaitsConfirmation(c)) continue;
     const list = m.get(c.room);
     if (list) list.push(c);
     else m.set(c.room, [c]);

@@ -10,8 +10,8 @@ export const VERIFY_REUSE_MS = 10_000;
  * flight), and a finished check is reused for up to 10 s, so status reads never multiply API calls.
  */
 export class RoomVerifier {
-  private readonly inFlight = new Map<string, Promise<ReconcileReport | null>>();
-  private readonly recent = new Map<string, { atMs: number; report: ReconcileReport | null }>();
+  private readonly inFlight = new Map<string, Promise<ReconcileReport>>();
+  private readonly recent = new Map<string, { atMs: number; report: ReconcileReport }>();
 
   constructor(private readonly deps: { reconciler: Reconciler; clock: Clock }) {}
 
@@ -22,7 +22,7 @@ export class RoomVerifier {
     const running = this.inFlight.get(room);
     if (running) return running;
     const p = this.deps.reconciler
-      .runPass({ room, trigger: 'verify' })
+      .checkRoom(room, 'verify')
       .then((report) => {
         this.recent.set(room, { atMs: this.deps.clock.now(), report });
         if (this.recent.size > 10_000) this.recent.clear();

@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import { fromCycleRow, toCycleRow } from './rows.js';
 import type { CycleRow, Database } from './rows.js';
 import { chunkForParameters } from './store-driver.js';
@@ -14,9 +14,34 @@ export type CycleOps = Pick<
   | 'listRoomCycles'
   | 'listOpenCycles'
   | 'listOpenCyclesByRoomSid'
+  | 'listIncarnationCycles'
+  | 'listUnconfirmedEnds'
 >;
 
-const CYCLE_COLUMNS = 14;
+/** Every cycles column (rows.ts); the upsert rewrites all but the key. */
+export const CYCLE_COLUMNS = [
+  'sid',
+  'room',
+  'room_sid',
+  'room_sid_rank',
+  'identity',
+  'name',
+  'name_version',
+  'kind',
+  'joined_at_ms',
+  'connected',
+  'join_seen',
+  'observed',
+  'webhook_ended_at_ms',
+  'room_finished_at_ms',
+  'last_absent_at_ms',
+  'opened_by',
+  'ended_at_ms',
+  'ended_by',
+  'estimated_left_at_ms',
+  'last_seen_at_ms',
+] as const satisfies ReadonlyArray<keyof CycleRow>;
+const CYCLE_UPDATE_COLUMNS = CYCLE_COLUMNS.filter((c) => c !== 'sid');
 
 /**
  * The status read, the hottest query: the identity's cycles, each carrying the room's
@@ -83,26 +108,16 @@ export function createCycleOps(
       // Last write wins inside one batch; PostgreSQL refuses to upsert one row twice per statement.
       const lasts = new Map<string, Cycle>();
       for (const cycle of cycles) lasts.set(cycle.sid, cycle);
-      for (const chunk of chunkForParameters([...lasts.values()], CYCLE_COLUMNS)) {
+      for (const chunk of chunkForParameters([...lasts.values()], CYCLE_COLUMNS.length)) {
         await db
           .insertInto('cycles')
           .values(chunk.map((c) => toCycleRow(c, encodeBoolean)))
           .onConflict((oc) =>
-            oc.column('sid').doUpdateSet((eb) => ({
-              room: eb.ref('excluded.room'),
-              room_sid: eb.ref('excluded.room_sid'),
-              identity: eb.ref('excluded.identity'),
-              name: eb.ref('excluded.name'),
-              name_version: eb.ref('excluded.name_version'),
-              kind: eb.ref('excluded.kind'),
-              joined_at_ms: eb.ref('excluded.joined_at_ms'),
-              connected: eb.ref('excluded.connected'),
-              opened_by: eb.ref('excluded.opened_by'),
-              ended_at_ms: eb.ref('excluded.ended_at_ms'),
-              ended_by: eb.ref('excluded.ended_by'),
-              estimated_left_at_ms: eb.ref('excluded.estimated_left_at_ms'),
-              last_seen_at_ms: eb.ref('excluded.last_seen_at_ms'),
-            })),
+            oc
+              .column('sid')
+              .doUpdateSet((eb) =>
+                Object.fromEntries(CYCLE_UPDATE_COLUMNS.map((c) => [c, eb.ref(`excluded.${c}`)])),
+              ),
           )
           .execute();
       }
@@ -133,6 +148,36 @@ export function createCycleOps(
       let query = openCycles();
       if (room !== undefined) query = query.where('room', '=', room);
       const rows = await query.orderBy('room').orderBy('sid').execute();
+      return rows.map(fromCycleRow);
+    },
+
+    async listUnconfirmedEnds(room) {
+      // The predicate of cycles_unconfirmed_end_idx, so the planner can use that partial index.
+      let query = db
+        .selectFrom('cycles')
+        .selectAll()
+        // A literal, not a parameter: SQLite matches partial index predicates on constants only.
+        .where('ended_by', '=', sql.lit('room_finished'))
+        .where('webhook_ended_at_ms', 'is', null)
+        .where('room_finished_at_ms', 'is not', null)
+        .where((eb) =>
+          eb.or([
+            eb('last_absent_at_ms', 'is', null),
+            eb('last_absent_at_ms', '<=', eb.ref('room_finished_at_ms')),
+          ]),
+        );
+      if (room !== undefined) query = query.where('room', '=', room);
+      const rows = await query.orderBy('room').orderBy('sid').execute();
+      return rows.map(fromCycleRow);
+    },
+
+    async listIncarnationCycles(roomSid) {
+      const rows = await db
+        .selectFrom('cycles')
+        .selectAll()
+        .where('room_sid', '=', roomSid)
+        .orderBy('sid')
+        .execute();
       return rows.map(fromCycleRow);
     },
 

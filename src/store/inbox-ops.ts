@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import { fromInboxRow, toInboxRow } from './rows.js';
 import type { Database } from './rows.js';
 import { chunkForParameters } from './store-driver.js';
+import type { OpsDriver } from './store-ops.js';
 import type { StoreOps } from './store.js';
 
 export type InboxOps = Pick<
@@ -12,12 +13,17 @@ export type InboxOps = Pick<
   | 'listUnprocessed'
   | 'readInbox'
   | 'countInbox'
+  | 'claimUnprocessed'
+  | 'readRoomInbox'
 >;
 
 // event_id, source, event_type, room, created_at_ms, received_at_ms, body, processed_at_ms
 const INBOX_INSERT_COLUMNS = 8;
 
-export function createInboxOps(db: Kysely<Database>): InboxOps {
+export function createInboxOps(
+  db: Kysely<Database>,
+  driver: Pick<OpsDriver, 'lockRows'>,
+): InboxOps {
   return {
     async insertInbox(entries, opts) {
       // First occurrence wins inside one batch, as it would across batches.
@@ -60,6 +66,40 @@ export function createInboxOps(db: Kysely<Database>): InboxOps {
         .selectFrom('inbox')
         .selectAll()
         .where('processed_at_ms', 'is', null)
+        .orderBy('seq')
+        .limit(limit)
+        .execute();
+      return rows.map(fromInboxRow);
+    },
+
+    async claimUnprocessed(rooms, limit, eventIds) {
+      const named = rooms.filter((r): r is string => r !== null);
+      const unnamed = rooms.length > named.length;
+      if (named.length === 0 && !unnamed) return [];
+      let query = db
+        .selectFrom('inbox')
+        .selectAll()
+        .where('processed_at_ms', 'is', null)
+        .where((eb) =>
+          eb.or([
+            ...(named.length > 0 ? [eb('room', 'in', named)] : []),
+            ...(unnamed ? [eb('room', 'is', null)] : []),
+          ]),
+        )
+        .$if(eventIds !== undefined, (qb) => qb.where('event_id', 'in', [...(eventIds ?? [])]))
+        .orderBy('seq')
+        .limit(limit);
+      // attendance-model, event rule 2: another instance's drain skips rows this one claimed.
+      if (driver.lockRows) query = query.forUpdate().skipLocked();
+      return (await query.execute()).map(fromInboxRow);
+    },
+
+    async readRoomInbox(room, afterSeq, limit) {
+      const rows = await db
+        .selectFrom('inbox')
+        .selectAll()
+        .where('room', '=', room)
+        .where('seq', '>', afterSeq)
         .orderBy('seq')
         .limit(limit)
         .execute();

@@ -26,12 +26,18 @@ export interface CycleTable {
   sid: string;
   room: string;
   room_sid: string | null;
+  room_sid_rank: number;
   identity: string;
   name: string | null;
   name_version: number;
   kind: string | null;
   joined_at_ms: number | null;
   connected: ColumnType<DbBoolean, DbBoolean, DbBoolean>;
+  join_seen: ColumnType<DbBoolean, DbBoolean, DbBoolean>;
+  observed: ColumnType<DbBoolean, DbBoolean, DbBoolean>;
+  webhook_ended_at_ms: number | null;
+  room_finished_at_ms: number | null;
+  last_absent_at_ms: number | null;
   opened_by: string;
   ended_at_ms: number | null;
   ended_by: string | null;
@@ -57,6 +63,8 @@ export interface LeaseTable {
   name: string;
   holder: string;
   expires_at_ms: number;
+  /** Fencing token: bumped whenever the lease changes hands. */
+  token: Generated<number>;
 }
 
 export interface Database {
@@ -108,12 +116,18 @@ export function toCycleRow(cycle: Cycle, encodeBoolean: (b: boolean) => DbBoolea
     sid: cycle.sid,
     room: cycle.room,
     room_sid: cycle.roomSid,
+    room_sid_rank: cycle.roomSidRank,
     identity: cycle.identity,
     name: cycle.name,
     name_version: cycle.nameVersion,
     kind: cycle.kind,
     joined_at_ms: cycle.joinedAtMs,
     connected: encodeBoolean(cycle.connected),
+    join_seen: encodeBoolean(cycle.joinSeen),
+    observed: encodeBoolean(cycle.observed),
+    webhook_ended_at_ms: cycle.webhookEndedAtMs,
+    room_finished_at_ms: cycle.roomFinishedAtMs,
+    last_absent_at_ms: cycle.lastAbsentAtMs,
     opened_by: cycle.openedBy,
     ended_at_ms: cycle.endedAtMs,
     ended_by: cycle.endedBy,
@@ -127,12 +141,18 @@ export function fromCycleRow(row: CycleRow): Cycle {
     sid: row.sid,
     room: row.room,
     roomSid: row.room_sid,
+    roomSidRank: row.room_sid_rank,
     identity: row.identity,
     name: row.name,
     nameVersion: row.name_version,
     kind: row.kind,
     joinedAtMs: row.joined_at_ms,
     connected: row.connected === true || row.connected === 1,
+    joinSeen: row.join_seen === true || row.join_seen === 1,
+    observed: row.observed === true || row.observed === 1,
+    webhookEndedAtMs: row.webhook_ended_at_ms,
+    roomFinishedAtMs: row.room_finished_at_ms,
+    lastAbsentAtMs: row.last_absent_at_ms,
     openedBy: row.opened_by as CycleSource,
     endedAtMs: row.ended_at_ms,
     endedBy: row.ended_by as Cycle['endedBy'],

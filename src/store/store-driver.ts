@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import type { Kysely, RawBuilder } from 'kysely';
 import type { DbBoolean } from './rows.js';
 import type { Database } from './rows.js';
 import type { StoreOps } from './store.js';
@@ -20,10 +20,15 @@ export interface StoreDriver {
    */
   createHotReads?(generic: StoreOps): Pick<StoreOps, 'getIdentityAttendance'>;
   /**
-   * Runs first in every store transaction so that read-modify-write transactions of cycles never
-   * interleave, also across processes. SQLite needs nothing (BEGIN IMMEDIATE takes the write lock).
+   * Runs first in a store transaction that rewrites the cycles of `rooms`, so that two
+   * read-modify-write transactions of one room never interleave, also across processes, while
+   * other rooms' transactions go on. SQLite needs nothing (BEGIN IMMEDIATE takes its one write lock).
    */
-  serializeWriters?(trx: Kysely<Database>): Promise<void>;
+  holdRooms?(trx: Kysely<Database>, rooms: readonly (string | null)[]): Promise<void>;
+  /** SQL for the database's clock in epoch ms (leases expire by it, never by an instance's clock). */
+  readonly nowMsSql: RawBuilder<number>;
+  /** Row-locking suffix for claims and fences: PostgreSQL locks, SQLite's one writer needs none. */
+  readonly lockRows: boolean;
   /** Optional faster versions of the ingest transaction's statements, used only in transactions. */
   createTransactionHotOps?(): Partial<StoreOps>;
 }

@@ -6,13 +6,14 @@ import type { Database } from './rows.js';
 import type { StoreDriver } from './store-driver.js';
 import type { StoreOps } from './store.js';
 
+/** What the generic operations need from the dialect. */
+export type OpsDriver = Pick<StoreDriver, 'encodeBoolean' | 'nowMsSql' | 'lockRows'>;
+
 /** Every StoreOps operation on `db`: the store itself, or one transaction. */
-export function createStoreOps(
-  db: Kysely<Database>,
-  encodeBoolean: StoreDriver['encodeBoolean'],
-): StoreOps {
+export function createStoreOps(db: Kysely<Database>, driver: OpsDriver): StoreOps {
+  const encodeBoolean = (value: boolean) => driver.encodeBoolean(value);
   return {
-    ...createInboxOps(db),
+    ...createInboxOps(db, driver),
     ...createCycleOps(db, encodeBoolean),
     ...createRoomOps(db),
 
@@ -31,28 +32,38 @@ export function createStoreOps(
       return Number(row.n);
     },
 
-    async holdsLease(name, holder, nowMs) {
-      const row = await db
+    async holdsLease(name, holder, token) {
+      let query = db
         .selectFrom('leases')
         .select('holder')
         .where('name', '=', name)
         .where('holder', '=', holder)
-        .where('expires_at_ms', '>', nowMs)
-        .executeTakeFirst();
-      return row !== undefined;
+        .where('token', '=', token)
+        .where('expires_at_ms', '>', driver.nowMsSql);
+      // A share lock on the row until commit: a takeover (an UPDATE of the row) waits for this
+      // transaction, so the check cannot go stale before the writes it guards are committed.
+      if (driver.lockRows) query = query.forShare();
+      return (await query.executeTakeFirst()) !== undefined;
     },
 
-    // Atomic only when `db` is a transaction; KyselyStore wraps the top-level call in one.
-    async resetDerivedState() {
-      await db.deleteFrom('cycles').execute();
-      await db.deleteFrom('room_incarnations').execute();
-      // Verifications are not derived from the journal (they record LiveKit's answers): kept.
-      // A rebuild replays every entry from scratch, so earlier failure counts no longer apply.
+    async resetRoom(room) {
+      await db.deleteFrom('cycles').where('room', '=', room).execute();
+      await db.deleteFrom('room_incarnations').where('room', '=', room).execute();
       await db
         .updateTable('inbox')
         .set({ processed_at_ms: null, attempts: 0, last_error: null })
-        .where((eb) => eb.or([eb('processed_at_ms', 'is not', null), eb('attempts', '>', 0)]))
+        .where('room', '=', room)
         .execute();
+    },
+
+    async listJournalRooms() {
+      const rows = await db
+        .selectFrom('inbox')
+        .select('room')
+        .where('room', 'is not', null)
+        .union(db.selectFrom('cycles').select('room'))
+        .execute();
+      return [...new Set(rows.map((r) => r.room).filter((r): r is string => r !== null))].sort();
     },
   };
 }

@@ -62,10 +62,26 @@ export interface StoreOps {
   /** Unprocessed entries, counted up to `max` (index-backed; cheap however large the inbox). */
   countUnprocessed(max: number): Promise<number>;
   /**
-   * Whether `holder` holds the named lease, unexpired at `nowMs`. Inside a write transaction it
-   * fences the writes: a holder that lost its lease commits nothing more.
+   * Unprocessed entries of the given rooms (null: entries without a room), oldest first, claimed
+   * for this transaction: on PostgreSQL the rows are locked and rows another transaction claimed
+   * are skipped (`FOR UPDATE SKIP LOCKED`); SQLite has one writer at a time. `eventIds` narrows
+   * the claim to those entries. Call inside a write transaction that holds those rooms.
    */
-  holdsLease(name: string, holder: string, nowMs: number): Promise<boolean>;
+  claimUnprocessed(
+    rooms: readonly (string | null)[],
+    limit: number,
+    eventIds?: readonly string[],
+  ): Promise<StoredInboxEntry[]>;
+  /** Entries of one room with seq > afterSeq, in seq order: the per-room replay cursor. */
+  readRoomInbox(room: string, afterSeq: number, limit: number): Promise<StoredInboxEntry[]>;
+  /** Every room that has inbox entries or cycles, sorted. */
+  listJournalRooms(): Promise<string[]>;
+  /**
+   * Whether `holder` still holds the named lease under fencing `token`, by the database's clock.
+   * Inside a write transaction it fences the writes: on PostgreSQL the lease row is share-locked
+   * until commit, so no other instance can take the lease between this check and the commit.
+   */
+  holdsLease(name: string, holder: string, token: number): Promise<boolean>;
 
   getCycles(sids: readonly string[]): Promise<Cycle[]>;
   /** Inserts or fully replaces each cycle by sid. */
@@ -76,8 +92,15 @@ export interface StoreOps {
   listRoomCycles(room: string): Promise<Cycle[]>;
   /** Open cycles (no endedAtMs and no estimatedLeftAtMs), optionally of one room, ordered by room, sid. */
   listOpenCycles(room?: string): Promise<Cycle[]>;
+  /**
+   * Cycles that only their room's `room_finished` ended, with no leave of their own and no answer
+   * from LiveKit since the finish (core `awaitsConfirmation`), optionally of one room, by room, sid.
+   */
+  listUnconfirmedEnds(room?: string): Promise<Cycle[]>;
   /** Open cycles of one room incarnation (room sid). */
   listOpenCyclesByRoomSid(roomSid: string): Promise<Cycle[]>;
+  /** Every cycle of one room incarnation (room sid): what a `room_finished` bounds. */
+  listIncarnationCycles(roomSid: string): Promise<Cycle[]>;
 
   /** Records that a room incarnation finished; keeps the earliest time if told twice. */
   recordRoomFinished(roomSid: string, room: string, atMs: number): Promise<void>;
@@ -90,21 +113,32 @@ export interface StoreOps {
   listRoomVerifications(): Promise<RoomVerification[]>;
 
   /**
-   * Deletes cycles and room incarnations and marks every inbox entry unprocessed. Room
-   * verifications stay: they record LiveKit's answers, which the journal does not replay.
+   * Deletes one room's derived state (cycles, finished incarnations) and marks its inbox entries
+   * unprocessed, for a replay inside the same transaction. Room verifications stay: they record
+   * LiveKit's answers about the room, not something the journal replays.
    */
-  resetDerivedState(): Promise<void>;
+  resetRoom(room: string): Promise<void>;
 }
 
 export interface AttendanceStore extends StoreOps {
   readonly dialect: 'sqlite' | 'postgres';
-  /** Runs fn in one database transaction; fn's ops see and write only inside it. */
-  transaction<T>(fn: (tx: StoreOps) => Promise<T>): Promise<T>;
   /**
-   * Takes or renews the named lease for `holder` if it is free, expired, or already held by `holder`
-   * (a conditional UPDATE; works across processes sharing the database).
+   * Runs fn in one database transaction; fn's ops see and write only inside it. `rooms` names every
+   * room whose cycles fn reads to rewrite: the transaction holds those rooms (PostgreSQL: one
+   * transaction-scoped advisory lock per room, taken in one global order, so transactions of other
+   * rooms run concurrently and two transactions never deadlock on them; SQLite: its one writer).
    */
-  tryAcquireLease(name: string, holder: string, nowMs: number, ttlMs: number): Promise<boolean>;
+  transaction<T>(
+    fn: (tx: StoreOps) => Promise<T>,
+    opts?: { rooms?: readonly (string | null)[] },
+  ): Promise<T>;
+  /**
+   * Takes or renews the named lease for `holder` if it is free, expired, or already held by
+   * `holder`, for `ttlMs` by the **database's** clock (instances' clocks never decide). Returns the
+   * fencing token, which changes whenever the lease was free or expired; null when another holder
+   * has it.
+   */
+  tryAcquireLease(name: string, holder: string, ttlMs: number): Promise<number | null>;
   releaseLease(name: string, holder: string): Promise<void>;
   /** Applies pending migrations; never throws for "nothing to do". */
   migrate(): Promise<{ applied: string[] }>;

@@ -48,4 +48,43 @@ describeEachDialect('two instances sharing one database', (dialect) => {
     expect(rows).toHaveLength(N);
     for (const row of rows) expect(row).toMatchObject({ inMeeting: false, attendedMs: 60_000 });
   });
+
+  it('applies each stored entry once when two instances drain the inbox at the same time', async () => {
+    const N = 300;
+    const rooms = ['r1', 'r2', 'r3'];
+    // What a crash between storing and applying leaves behind: inbox rows, no cycles.
+    await a.rt.store.insertInbox(
+      Array.from({ length: N }, (_, i) => {
+        const room = rooms[i % rooms.length]!;
+        return {
+          eventId: `EV_${i}`,
+          source: 'webhook' as const,
+          type: 'participant_joined',
+          room,
+          createdAtMs: (NOW_S - 60) * 1000,
+          receivedAtMs: Date.now(),
+          body: webhookBody({
+            event: 'participant_joined',
+            id: `EV_${i}`,
+            createdAtS: NOW_S - 60,
+            room: { name: room, sid: `RM_${room}` },
+            participant: {
+              sid: `PA_${i}`,
+              identity: `u${i}`,
+              state: 'ACTIVE',
+              joinedAtMs: (NOW_S - 60) * 1000,
+            },
+          }),
+        };
+      }),
+    );
+    const [x, y] = await Promise.all([a.rt.inbox.drain(), b.rt.inbox.drain()]);
+    // Whatever one instance claimed, the other skipped: together exactly N, and none left.
+    expect(x + y).toBe(N);
+    expect(await a.rt.store.countInbox()).toEqual({ total: N, unprocessed: 0 });
+    for (const room of rooms) {
+      const rows = (await a.api(`/api/v1/rooms/${room}/attendance`)).json.participants;
+      expect(rows).toHaveLength(N / rooms.length);
+    }
+  });
 });

@@ -3,10 +3,12 @@ import { ManualClock } from '../../src/core/index.js';
 import { createRoomServiceGateway, type RoomServiceGateway } from '../../src/livekit/index.js';
 import { Reconciler, rebuildFromJournal } from '../../src/service/index.js';
 import { describeEachDialect } from '../helpers/dialects.js';
+import { rawQuery } from '../helpers/raw-sql.js';
 import { T0, useLiveEnv } from '../helpers/live-env.js';
 
 const MIN = 60_000;
 const ROOM = 'class-101';
+const iso = (ms: number) => new Date(ms).toISOString();
 
 describeEachDialect('reconciliation against the LiveKit emulator', (dialect) => {
   const env = useLiveEnv(dialect);
@@ -247,6 +249,37 @@ describeEachDialect('reconciliation against the LiveKit emulator', (dialect) => 
     expect((await env.status(ROOM, 'erin')).inMeeting).toBe(false);
   });
 
+  it('dates a lost leave at its last confirmation when the room ends before a pass notices', async () => {
+    const { sid } = emu().connect(ROOM, { identity: 'alice' });
+    await env.settle();
+    await env.advance(2 * MIN);
+    expect((await env.reconcile()).summary).toMatchObject({ confirmed: 1 });
+    // Her participant_left is lost; the room then closes (departure timeout) and its
+    // room_finished is delivered.
+    emu().setWebhookFaults({ dropRate: 1 });
+    emu().disconnect(ROOM, sid);
+    await env.settle();
+    emu().setWebhookFaults(null);
+    await env.advance(30_000);
+    expect(emu().listRooms()).toEqual([]);
+    // room_finished bounds her departure: closed, but at the room's end, past her real leave.
+    const bounded = (await env.status(ROOM, 'alice')).cycles;
+    expect(bounded).toEqual([expect.objectContaining({ closedBy: 'room_finished' })]);
+    expect(bounded[0].durationMs).toBeGreaterThan(2 * MIN);
+    // The next pass asks about it once more: LiveKit no longer lists her, so it is dated at the
+    // last moment LiveKit showed her, never past it.
+    await env.advance(MIN);
+    const pass = await env.reconcile();
+    expect(pass.summary).toMatchObject({ closed: 1 });
+    expect(await env.status(ROOM, 'alice')).toMatchObject({
+      attendedMs: 2 * MIN,
+      cycles: [expect.objectContaining({ closedBy: 'reconciler', leftAt: iso(T0 + 2 * MIN) })],
+    });
+    // Once dated, it is settled: later passes leave it alone.
+    await env.advance(2 * MIN);
+    expect((await env.reconcile()).summary).toMatchObject({ closed: 0, confirmed: 0 });
+  });
+
   it('rebuilds the same cycles from the journal, reconciler decisions included', async () => {
     emu().setWebhookFaults({ dropRate: 1 });
     const lost = emu().connect(ROOM, { identity: 'opened-by-pass' });
@@ -269,12 +302,12 @@ describeEachDialect('reconciliation against the LiveKit emulator', (dialect) => 
     ]);
     const result = await rebuildFromJournal({
       writer: env.h.rt.writer,
-      inbox: env.h.rt.inbox,
+      logger: env.h.rt.logger,
       now: () => Date.now(),
     });
-    expect(result).toMatchObject({ unprocessed: 0 });
-    // Identical, including the last confirmation of the open cycle (carried over, not journaled)
-    // and the room's lastVerifiedAt.
+    expect(result).toMatchObject({ unprocessed: 0, failedRooms: [] });
+    // Identical, including the last confirmation of the open cycle (journaled with its
+    // observation) and the room's lastVerifiedAt.
     expect(await env.h.rt.store.listRoomCycles(ROOM)).toEqual(before);
     expect((await env.status(ROOM, 'opened-by-pass')).lastVerifiedAt).toBe(
       new Date(T0 + 3 * MIN).toISOString(),
@@ -299,15 +332,10 @@ describeEachDialect('reconciliation against the LiveKit emulator', (dialect) => 
       async listParticipants(room) {
         if (!stolen) {
           stolen = true;
-          // Another instance finds the lease expired (its clock is far ahead) and takes it.
-          expect(
-            await env.h.rt.store.tryAcquireLease(
-              'reconcile',
-              'thief',
-              clock.now() + 3_600_000,
-              60_000,
-            ),
-          ).toBe(true);
+          // This instance stalls past its lease (a frozen process, a long GC pause): by the
+          // database's clock the lease has expired, and another instance takes it.
+          await rawQuery(env.h.rt.config.databaseUrl, `update leases set expires_at_ms = 0`);
+          expect(await env.h.rt.store.tryAcquireLease('reconcile', 'thief', 60_000)).toBe(2);
         }
         return real.listParticipants(room);
       },
@@ -328,11 +356,23 @@ describeEachDialect('reconciliation against the LiveKit emulator', (dialect) => 
 
   it('skips a scheduled pass while another instance holds the lease', async () => {
     const store = env.h.rt.store;
-    expect(await store.tryAcquireLease('reconcile', 'other-instance', Date.now(), 60_000)).toBe(
-      true,
-    );
+    expect(await store.tryAcquireLease('reconcile', 'other-instance', 60_000)).toBe(1);
     const report = await env.h.rt.reconciler.runPass({ trigger: 'schedule', skipIfBusy: true });
     expect(report).toBeNull();
+    // An instance whose clock runs an hour ahead cannot take it either: expiry is the database's.
+    const ahead = new Reconciler({
+      writer: env.h.rt.writer,
+      gateway: createRoomServiceGateway({
+        url: env.emu.url,
+        apiKey: 'devkey',
+        apiSecret: 'secret',
+        timeoutMs: 2_000,
+      }),
+      clock: new ManualClock(Date.now() + 3_600_000),
+      logger: env.h.rt.logger,
+      events: env.h.rt.events,
+    });
+    expect(await ahead.runPass({ trigger: 'schedule', skipIfBusy: true })).toBeNull();
     await store.releaseLease('reconcile', 'other-instance');
     expect(
       await env.h.rt.reconciler.runPass({ trigger: 'schedule', skipIfBusy: true }),

@@ -44,7 +44,9 @@ describeEachDialect('store migrations', (dialect) => {
   it('applies every migration once and nothing on the second run', async () => {
     const store = await open();
     expect(store.dialect).toBe(dialect.name);
-    expect(await store.migrate()).toEqual({ applied: ['0001-initial', '0002-status-read-index'] });
+    expect(await store.migrate()).toEqual({
+      applied: ['0001-initial', '0002-status-read-index', '0003-evidence-and-journal'],
+    });
     expect(await store.migrate()).toEqual({ applied: [] });
     const again = await open();
     expect(await again.migrate()).toEqual({ applied: [] });
@@ -52,7 +54,11 @@ describeEachDialect('store migrations', (dialect) => {
 
   it('applies migrations once when three processes migrate at the same time', async () => {
     const results = await Promise.all([1, 2, 3].map(() => migrateInChildProcess(database.url)));
-    expect(results.flatMap((r) => r.applied)).toEqual(['0001-initial', '0002-status-read-index']);
+    expect(results.flatMap((r) => r.applied)).toEqual([
+      '0001-initial',
+      '0002-status-read-index',
+      '0003-evidence-and-journal',
+    ]);
   });
 
   it('throws migration_failed naming the migration when one fails', async () => {
@@ -69,7 +75,9 @@ describeEachDialect('store migrations', (dialect) => {
 
     // The failed migration left nothing half-done: once the obstacle is gone it applies whole.
     await execute(database.url, 'drop table cycles');
-    expect(await store.migrate()).toEqual({ applied: ['0001-initial', '0002-status-read-index'] });
+    expect(await store.migrate()).toEqual({
+      applied: ['0001-initial', '0002-status-read-index', '0003-evidence-and-journal'],
+    });
   });
 
   it('produces the committed schema', async () => {

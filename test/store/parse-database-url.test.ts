@@ -54,7 +54,7 @@ describe('openStore', () => {
       const file = join(dir, 'nested', 'deeper', 'attendance.db');
       const store = await openStore(`sqlite:${file}`);
       expect(await store.migrate()).toEqual({
-        applied: ['0001-initial', '0002-status-read-index'],
+        applied: ['0001-initial', '0002-status-read-index', '0003-evidence-and-journal'],
       });
       await store.close();
       expect((await stat(file)).isFile()).toBe(true);
@@ -65,7 +65,7 @@ describe('openStore', () => {
 
   it('opens an in-memory SQLite database', async () => {
     const store = await openStore('sqlite::memory:');
-    expect(await store.migrate()).toEqual({ applied: ['0001-initial', '0002-status-read-index'] });
+    expect(await store.migrate()).toEqual({ applied: ['0001-initial', '0002-status-read-index', '0003-evidence-and-journal'] });
     expect(await store.insertInbox([])).toEqual([]);
     await store.close();
   });

@@ -52,20 +52,31 @@ describeEachDialect('store transactions', (dialect) => {
     expect(await read).toEqual({ cycles: [], lastVerifiedAtMs: null });
   });
 
-  it('resets derived state: cycles and rooms gone, verifications kept, inbox unprocessed', async () => {
+  it('resets one room: its cycles and incarnations gone, its inbox unprocessed, others kept', async () => {
     const { store } = ctx;
-    await store.insertInbox([makeEntry('EV_1'), makeEntry('EV_2'), makeEntry('EV_3')]);
-    await store.markProcessed(['EV_1', 'EV_2'], T0 + 9);
+    await store.insertInbox([
+      makeEntry('EV_1'),
+      makeEntry('EV_2'),
+      makeEntry('EV_3'),
+      makeEntry('EV_b', { room: 'room-b' }),
+    ]);
+    await store.markProcessed(['EV_1', 'EV_2', 'EV_b'], T0 + 9);
     await store.recordProcessingFailure('EV_3', 'boom');
-    await store.saveCycles([makeCycle({ sid: 'PA_1' }), makeCycle({ sid: 'PA_2' })]);
+    await store.saveCycles([
+      makeCycle({ sid: 'PA_1' }),
+      makeCycle({ sid: 'PA_2' }),
+      makeCycle({ sid: 'PA_b', room: 'room-b', roomSid: 'RM_b' }),
+    ]);
     await store.recordRoomFinished('RM_a', 'room-a', T0);
+    await store.recordRoomFinished('RM_b', 'room-b', T0);
     await store.markRoomVerified('room-a', T0);
-    expect(await store.tryAcquireLease('reconciler', 'A', T0, 1_000)).toBe(true);
+    expect(await store.tryAcquireLease('reconciler', 'A', 60_000)).toBe(1);
 
-    await store.resetDerivedState();
+    await store.transaction((tx) => tx.resetRoom('room-a'), { rooms: ['room-a'] });
 
     expect(await store.listRoomCycles('room-a')).toEqual([]);
-    expect(await store.getRoomFinishTimes(['RM_a'])).toEqual(new Map());
+    expect((await store.listRoomCycles('room-b')).map((c) => c.sid)).toEqual(['PA_b']);
+    expect(await store.getRoomFinishTimes(['RM_a', 'RM_b'])).toEqual(new Map([['RM_b', T0]]));
     expect((await store.listRoomVerifications()).map((v) => [v.room, v.lastVerifiedAtMs])).toEqual([
       ['room-a', T0],
     ]);
@@ -76,20 +87,67 @@ describeEachDialect('store transactions', (dialect) => {
       ['EV_3', null, 0, null],
     ]);
     // Leases are coordination, not derived state.
-    expect(await store.tryAcquireLease('reconciler', 'B', T0 + 1, 1_000)).toBe(false);
+    expect(await store.tryAcquireLease('reconciler', 'B', 60_000)).toBe(null);
   });
 
-  it('resets derived state inside a caller transaction and rolls it back on throw', async () => {
+  it('resets a room inside a caller transaction and rolls it back on throw', async () => {
     const { store } = ctx;
     await store.saveCycles([makeCycle({ sid: 'PA_1' })]);
     await expect(
       store.transaction(async (tx) => {
-        await tx.resetDerivedState();
+        await tx.resetRoom('room-a');
         expect(await tx.getCycles(['PA_1'])).toEqual([]);
         throw new Error('abort rebuild');
       }),
     ).rejects.toThrow('abort rebuild');
     expect((await store.getCycles(['PA_1'])).length).toBe(1);
+  });
+
+  it('lists every room with journal entries or cycles, once each, sorted', async () => {
+    const { store } = ctx;
+    await store.insertInbox([
+      makeEntry('EV_1', { room: 'room-c' }),
+      makeEntry('EV_2', { room: 'room-a' }),
+      makeEntry('EV_3', { room: null }),
+    ]);
+    await store.saveCycles([
+      makeCycle({ sid: 'PA_1', room: 'room-b' }),
+      makeCycle({ sid: 'PA_2' }),
+    ]);
+    expect(await store.listJournalRooms()).toEqual(['room-a', 'room-b', 'room-c']);
+  });
+
+  it("reads one room's entries after a seq, in seq order", async () => {
+    const { store } = ctx;
+    await store.insertInbox([
+      makeEntry('EV_1'),
+      makeEntry('EV_2', { room: 'room-b' }),
+      makeEntry('EV_3'),
+      makeEntry('EV_4'),
+    ]);
+    const all = await store.readRoomInbox('room-a', 0, 10);
+    expect(all.map((e) => e.eventId)).toEqual(['EV_1', 'EV_3', 'EV_4']);
+    const rest = await store.readRoomInbox('room-a', all[0]!.seq, 1);
+    expect(rest.map((e) => e.eventId)).toEqual(['EV_3']);
+  });
+
+  it('claims unprocessed entries of the rooms asked for, narrowed to event ids', async () => {
+    const { store } = ctx;
+    await store.insertInbox([
+      makeEntry('EV_1'),
+      makeEntry('EV_2', { room: 'room-b' }),
+      makeEntry('EV_3', { room: null }),
+      makeEntry('EV_4'),
+    ]);
+    await store.markProcessed(['EV_4'], T0);
+    const ids = (e: { eventId: string }[]) => e.map((x) => x.eventId);
+    await store.transaction(async (tx) => {
+      expect(ids(await tx.claimUnprocessed(['room-a'], 10))).toEqual(['EV_1']);
+      expect(ids(await tx.claimUnprocessed(['room-a', null], 10))).toEqual(['EV_1', 'EV_3']);
+      expect(ids(await tx.claimUnprocessed(['room-b', 'room-a'], 1))).toEqual(['EV_1']);
+      expect(ids(await tx.claimUnprocessed(['room-a', 'room-b'], 10, ['EV_2']))).toEqual(['EV_2']);
+      expect(await tx.claimUnprocessed([], 10)).toEqual([]);
+    });
   });
 });
 
@@ -207,7 +265,7 @@ describeEachDialect('store operations inside a transaction', (dialect) => {
     await store.transaction(async (tx) => {
       const [c1] = await tx.getCycles(['PA_1']);
       if (c1 === undefined) throw new Error('PA_1 missing');
-      await tx.resetDerivedState();
+      await tx.resetRoom('room-a');
       await tx.saveCycles([{ ...c1, name: 'rebuilt' }]);
     });
     expect(await store.getCycles(['PA_1'])).toEqual([makeCycle({ sid: 'PA_1', name: 'rebuilt' })]);
@@ -233,12 +291,15 @@ describeEachDialect('store operations inside a transaction', (dialect) => {
     expect(await store.countUnprocessed(10)).toBe(3);
   });
 
-  it('tells whether a holder still holds an unexpired lease', async () => {
+  it('tells whether a holder still holds an unexpired lease under its token', async () => {
     const { store } = ctx;
-    expect(await store.holdsLease('reconcile', 'A', T0)).toBe(false);
-    await store.tryAcquireLease('reconcile', 'A', T0, 1_000);
-    expect(await store.holdsLease('reconcile', 'A', T0 + 999)).toBe(true);
-    expect(await store.holdsLease('reconcile', 'B', T0 + 999)).toBe(false);
-    expect(await store.holdsLease('reconcile', 'A', T0 + 1_000)).toBe(false);
+    expect(await store.holdsLease('reconcile', 'A', 1)).toBe(false);
+    const token = await store.tryAcquireLease('reconcile', 'A', 60_000);
+    expect(token).toBe(1);
+    expect(await store.holdsLease('reconcile', 'A', 1)).toBe(true);
+    expect(await store.holdsLease('reconcile', 'A', 2)).toBe(false);
+    expect(await store.holdsLease('reconcile', 'B', 1)).toBe(false);
+    await store.releaseLease('reconcile', 'A');
+    expect(await store.holdsLease('reconcile', 'A', 1)).toBe(false);
   });
 });

@@ -1,6 +1,7 @@
 import type { Migration, MigrationProvider } from 'kysely';
 import * as m0001 from './0001-initial.js';
 import * as m0002 from './0002-status-read-index.js';
+import * as m0003 from './0003-evidence-and-journal.js';
 
 /**
  * Every migration, in order, listed statically so `tsx` and `dist/` run the same set (a folder
@@ -9,6 +10,7 @@ import * as m0002 from './0002-status-read-index.js';
 export const MIGRATIONS: Readonly<Record<string, Migration>> = Object.freeze({
   '0001-initial': m0001,
   '0002-status-read-index': m0002,
+  '0003-evidence-and-journal': m0003,
 });
 
 export const migrationProvider: MigrationProvider = {

@@ -19,8 +19,22 @@ const types: pg.CustomTypesConfig = {
         ) => unknown)) as pg.CustomTypesConfig['getTypeParser'],
 };
 
-/** Advisory lock key for cycle writers: an arbitrary constant ('lkattend' in ASCII). */
-const WRITER_LOCK_KEY = 0x6c6b617474656e64n.toString();
+/** Advisory lock class of room writers ('lkat' in ASCII); the object is the room's key. */
+const ROOM_LOCK_CLASS = 0x6c6b6174;
+
+/**
+ * A room's advisory-lock key: FNV-1a over its UTF-8 bytes, as a signed 32-bit integer. Two rooms
+ * sharing a key only serialise each other; the key is computed here so that locks can be taken in
+ * one global order (ascending key) in a single statement.
+ */
+export function roomLockKey(room: string): number {
+  let h = 0x811c9dc5;
+  for (const byte of Buffer.from(room, 'utf8')) {
+    h ^= byte;
+    h = Math.imul(h, 0x01000193);
+  }
+  return h | 0;
+}
 
 export function openPostgresDriver(connectionString: string, logger?: StoreLogger): StoreDriver {
   const pool = new pg.Pool({ connectionString, types });
@@ -31,11 +45,18 @@ export function openPostgresDriver(connectionString: string, logger?: StoreLogge
     dialect: 'postgres',
     db,
     // Two instances applying webhooks for the same sid would otherwise both read "no cycle" and the
-    // later upsert would overwrite the other. One transaction-scoped advisory lock serialises every
-    // cycle-writing transaction; batches are group commits, so this costs little throughput.
-    async serializeWriters(trx) {
-      await sql`select pg_advisory_xact_lock(${WRITER_LOCK_KEY})`.execute(trx);
+    // later upsert would overwrite the other. A sid belongs to one room, so one transaction-scoped
+    // advisory lock per room serialises the writers of that room and nobody else. Keys are taken
+    // in ascending order (volatile target-list functions run after ORDER BY), so transactions that
+    // share rooms never deadlock on them.
+    async holdRooms(trx, rooms) {
+      const keys = [...new Set(rooms.map((r) => roomLockKey(r ?? '')))].sort((a, b) => a - b);
+      if (keys.length === 0) return;
+      await sql`select pg_advisory_xact_lock(${ROOM_LOCK_CLASS}::int4, k)
+        from unnest(${keys}::int4[]) with ordinality as t(k, i) order by i`.execute(trx);
     },
+    nowMsSql: sql<number>`(extract(epoch from clock_timestamp()) * 1000)::bigint`,
+    lockRows: true,
     encodeBoolean: (value) => value,
     async migrationTableSchema() {
       const { rows } = await sql<{ schema: string }>`select current_schema() as schema`.execute(db);

@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import Database from 'better-sqlite3';
-import { Kysely } from 'kysely';
+import { Kysely, sql } from 'kysely';
 import type { Database as Tables } from '../rows.js';
 import type { StoreDriver } from '../store-driver.js';
 import { AttendanceSqliteDialect } from './attendance-sqlite-dialect.js';
@@ -47,6 +47,9 @@ export async function openSqliteDriver(
     createHotReads: createPreparedReads(database, db, opts.statusCache ?? {}),
     createTransactionHotOps: createPreparedWrites(database),
     encodeBoolean: (value) => (value ? 1 : 0),
+    // Every process on the file shares this machine's clock.
+    nowMsSql: sql<number>`cast((julianday('now') - 2440587.5) * 86400000 as integer)`,
+    lockRows: false,
     migrationTableSchema: () => Promise.resolve(undefined),
   };
 }

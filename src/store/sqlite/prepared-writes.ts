@@ -1,5 +1,6 @@
 import type BetterSqlite3 from 'better-sqlite3';
 import { fromCycleRow, toCycleRow, toInboxRow, type CycleRow } from '../rows.js';
+import { CYCLE_COLUMNS as ALL_CYCLE_COLUMNS } from '../cycle-ops.js';
 import type { StoreOps } from '../store.js';
 
 export type TransactionHotOps = Pick<
@@ -7,22 +8,8 @@ export type TransactionHotOps = Pick<
   'insertInbox' | 'getCycles' | 'saveCycles' | 'getRoomFinishTimes'
 >;
 
-const CYCLE_COLUMNS = [
-  'sid',
-  'room',
-  'room_sid',
-  'identity',
-  'name',
-  'name_version',
-  'kind',
-  'joined_at_ms',
-  'connected',
-  'opened_by',
-  'ended_at_ms',
-  'ended_by',
-  'estimated_left_at_ms',
-  'last_seen_at_ms',
-] as const satisfies ReadonlyArray<keyof CycleRow>;
+// Every column, in the order the statements bind them.
+const CYCLE_COLUMNS = ALL_CYCLE_COLUMNS;
 
 /**
  * The columns that cycles' secondary indexes hold (cycles_room_identity_idx, cycles_room_sid_idx,
