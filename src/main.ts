@@ -81,8 +81,8 @@ export async function createRuntime(opts: {
   });
   try {
     if (opts.migrate ?? true) {
-      const { applied } = await store.migrate();
-      if (applied.length > 0) logger.info({ applied }, 'database migrated');
+      // The store logs what it applied ("migrations applied"); a second line here said it twice.
+      await store.migrate();
     }
   } catch (e) {
     await store.close();
@@ -134,7 +134,10 @@ export async function createRuntime(opts: {
     intervalMs: config.reconcileIntervalMs,
     logger: logger.child({ area: 'scheduler' }),
   });
-  events.on('reconcile:loss:detected', ({ room }) => scheduler.roomNeedsCheck(room));
+  // Early passes only where a pass can ask LiveKit: with no URL each one would fail and warn.
+  if (livekit.url) {
+    events.on('reconcile:loss:detected', ({ room }) => scheduler.roomNeedsCheck(room));
+  }
   return {
     config,
     logger,

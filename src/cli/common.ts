@@ -2,7 +2,6 @@ import { AttendanceError } from '../core/index.js';
 import { ConfigError, loadConfig, type Config } from '../config/index.js';
 import { createLogger, type Logger } from '../telemetry/index.js';
 import type { LiveKitTarget } from '../service/index.js';
-import type { Composition } from './composition.js';
 
 /** A command failed in a way the user can act on: printed as one line, exit code 1. */
 export class CliError extends Error {
@@ -37,11 +36,15 @@ export function commandLogger(config: Config): Logger {
   });
 }
 
-export function configuredLiveKit(config: Config, c: Composition): LiveKitTarget {
+/**
+ * The configured LiveKit. Without a key pair the keys are empty, and an empty key verifies no
+ * webhook: the public development pair is only ever used in demo mode, never as a fallback.
+ */
+export function configuredLiveKit(config: Config): LiveKitTarget {
   return {
     url: config.livekit.url,
-    apiKey: config.livekit.apiKey ?? c.devApiKey,
-    apiSecret: config.livekit.apiSecret ?? c.devApiSecret,
+    apiKey: config.livekit.apiKey ?? '',
+    apiSecret: config.livekit.apiSecret ?? '',
     timeoutMs: config.livekit.timeoutMs,
   };
 }

@@ -17,7 +17,7 @@ export function registerRebuildCommand(
     .action(async () => {
       const config = loadCliConfig(process.env);
       const logger = commandLogger(config);
-      const rt = await c.createRuntime({ config, logger, livekit: configuredLiveKit(config, c) });
+      const rt = await c.createRuntime({ config, logger, livekit: configuredLiveKit(config) });
       try {
         let bar: SingleBar | null = null;
         const started = Date.now();

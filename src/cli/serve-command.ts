@@ -4,7 +4,8 @@ import { startSimulatedClass, DEMO_ROOM, type SimulatedClass } from '../demo/ind
 import { startEmulatorServer, type EmulatorServer } from '../emulator/index.js';
 import { createLogger } from '../telemetry/index.js';
 import { redactDatabaseUrl } from '../telemetry/index.js';
-import { configuredLiveKit, loadCliConfig } from './common.js';
+import { CliError, configuredLiveKit, loadCliConfig } from './common.js';
+import { recordDemoLiveKit } from './demo-livekit.js';
 import type { Composition } from './composition.js';
 
 /** How often stored-but-unapplied inbox entries are retried. */
@@ -22,17 +23,24 @@ export function registerServeCommand(
     .option('--host <host>', 'listen address (env HOST)')
     .action(async (opts: { port?: string; host?: string }) => {
       const config = loadCliConfig(process.env, { PORT: opts.port, HOST: opts.host });
+      const demo = config.runsDemo;
+      // The development pair devkey/secret is public: outside demo mode it would let anyone who can
+      // reach the port forge attendance.
+      if (!demo && config.livekit.apiKey === null) {
+        throw new CliError(
+          'LIVEKIT_API_KEY and LIVEKIT_API_SECRET are not set (DEMO=off): set them to the key pair LiveKit signs webhooks with, or DEMO=on to run the demo.',
+        );
+      }
+      if (demo && config.demo !== 'on' && !config.databaseUrl.startsWith('sqlite:')) {
+        throw new CliError(
+          'no LiveKit is configured, so serve would run the demo and write its simulated class into the PostgreSQL database in DATABASE_URL: set LIVEKIT_URL, LIVEKIT_API_KEY and LIVEKIT_API_SECRET, or DEMO=on to run the demo there anyway.',
+        );
+      }
       const logger = createLogger({ level: config.logLevel, pretty: process.stdout.isTTY });
-      // auto: demo only when no LiveKit variable at all is set. An operator who set a key but forgot
-      // the URL gets their own key pair (and a warning), never the public development pair.
-      const noLiveKit =
-        config.livekit.url === null &&
-        config.livekit.apiKey === null &&
-        config.livekit.apiSecret === null;
-      const demo = config.demo === 'on' || (config.demo === 'auto' && noLiveKit);
 
       let emulator: EmulatorServer | null = null;
-      let livekit = configuredLiveKit(config, c);
+      let forgetDemo: () => void = () => undefined;
+      let livekit = configuredLiveKit(config);
       if (demo) {
         emulator = await startEmulatorServer({
           port: 0,
@@ -46,17 +54,19 @@ export function registerServeCommand(
           apiSecret: c.devApiSecret,
           timeoutMs: config.livekit.timeoutMs,
         };
+        // So that `verify-livekit` from this directory finds the demo's LiveKit (README example).
+        forgetDemo = recordDemoLiveKit(emulator.url);
         logger.warn(
-          { emulator: emulator.url },
-          'DEMO MODE: no LIVEKIT_URL is set, so attendance comes from a built-in LiveKit emulator running a simulated class. Set LIVEKIT_URL, LIVEKIT_API_KEY and LIVEKIT_API_SECRET to use your LiveKit (or DEMO=off).',
-        );
-      } else if (config.livekit.url === null && config.livekit.apiKey !== null) {
-        logger.warn(
-          'LIVEKIT_URL is not set: webhooks are verified with LIVEKIT_API_KEY, but the reconciler cannot ask LiveKit who is in the room until LIVEKIT_URL is set.',
+          {
+            emulator: emulator.url,
+            database: redactDatabaseUrl(config.databaseUrl),
+            host: config.host,
+          },
+          'DEMO MODE: attendance comes from a built-in LiveKit emulator running a simulated class, verified with the public development key pair. Set LIVEKIT_URL, LIVEKIT_API_KEY and LIVEKIT_API_SECRET to use your LiveKit (or DEMO=off).',
         );
       } else if (config.livekit.url === null) {
         logger.warn(
-          'No LiveKit configured (LIVEKIT_URL unset, DEMO=off): webhooks are verified with the development key pair devkey/secret (livekit-server --dev), and the reconciler cannot verify anything until LIVEKIT_URL is set.',
+          'LIVEKIT_URL is not set: webhooks are verified with LIVEKIT_API_KEY, but the reconciler cannot ask LiveKit who is in the room until LIVEKIT_URL is set.',
         );
       }
 
@@ -127,6 +137,7 @@ export function registerServeCommand(
               await draining;
               await rt.close();
               await emulator?.close();
+              forgetDemo();
               logger.info('stopped');
             } catch (err) {
               logger.error({ err }, 'error during shutdown');

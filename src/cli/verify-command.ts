@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { reconcileReportJson, type ReconcileReport } from '../service/index.js';
 import { CliError, commandLogger, configuredLiveKit, loadCliConfig } from './common.js';
 import type { Composition } from './composition.js';
+import { findDemoLiveKit } from './demo-livekit.js';
 import { formatTable } from './table.js';
 
 /** Passes over fewer rooms finish too fast for a progress bar to help. */
@@ -71,13 +72,27 @@ export function registerVerifyCommand(
     .option('--json', 'print the report as JSON', false)
     .action(async (opts: { room?: string; dryRun: boolean; json: boolean }) => {
       const config = loadCliConfig(process.env);
-      if (config.livekit.url === null) {
+      let livekit = configuredLiveKit(config);
+      if (config.livekit.url === null && config.runsDemo) {
+        // Demo mode: the LiveKit of the demo `serve` running from this directory.
+        const found = findDemoLiveKit({
+          apiKey: c.devApiKey,
+          apiSecret: c.devApiSecret,
+          timeoutMs: config.livekit.timeoutMs,
+        });
+        if (found === null) {
+          throw new CliError(
+            'LIVEKIT_URL is not set and no demo is running here: start `livekit-attendance serve` (demo mode) from this directory first, or set LIVEKIT_URL, LIVEKIT_API_KEY and LIVEKIT_API_SECRET to verify against LiveKit.',
+          );
+        }
+        livekit = found;
+      } else if (config.livekit.url === null) {
         throw new CliError(
           'LIVEKIT_URL is not set: set LIVEKIT_URL, LIVEKIT_API_KEY and LIVEKIT_API_SECRET to verify against LiveKit.',
         );
       }
       const logger = commandLogger(config);
-      const rt = await c.createRuntime({ config, logger, livekit: configuredLiveKit(config, c) });
+      const rt = await c.createRuntime({ config, logger, livekit });
       // A progress bar on a terminal (stderr, so --json output stays clean) for passes over many rooms.
       let bar: SingleBar | null = null;
       if (process.stderr.isTTY) {

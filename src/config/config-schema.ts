@@ -30,6 +30,15 @@ export type DemoMode = (typeof DEMO_MODES)[number];
 /** Largest delay Node's timers accept (2^31 - 1 ms); longer ones fire at once with a warning. */
 const MAX_TIMER_SECONDS = Math.floor(2_147_483_647 / SECOND);
 
+/** Where the service listens when HOST is unset (all IPv4 interfaces). */
+export const DEFAULT_HOST = '0.0.0.0';
+/** Demo mode listens on loopback only unless HOST says otherwise: its key pair is public. */
+export const DEMO_DEFAULT_HOST = '127.0.0.1';
+/** The database when DATABASE_URL is unset. */
+export const DEFAULT_DATABASE_URL = 'sqlite:./data/attendance.db';
+/** Demo mode's own database when DATABASE_URL is unset: the simulated class never mixes with real data. */
+export const DEMO_DEFAULT_DATABASE_URL = 'sqlite:./data/demo.db';
+
 /** Variables whose values must never be echoed, not even in an error message. */
 export const SECRET_VARIABLES: ReadonlySet<string> = new Set(['LIVEKIT_API_SECRET', 'API_TOKEN']);
 
@@ -53,14 +62,13 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = Object.freeze([
   },
   {
     name: 'HOST',
-    default: '0.0.0.0',
-    description: 'Address the HTTP server binds to, e.g. 127.0.0.1 or :: (no spaces).',
+    default: null,
+    description: `Address the HTTP server binds to, e.g. 127.0.0.1 or :: (no spaces). Unset: ${DEFAULT_HOST} (all interfaces), or ${DEMO_DEFAULT_HOST} in demo mode.`,
   },
   {
     name: 'DATABASE_URL',
-    default: 'sqlite:./data/attendance.db',
-    description:
-      'sqlite:<path> (relative to the working directory, or :memory:) or postgres://user:pass@host:port/db (postgresql:// also accepted).',
+    default: null,
+    description: `sqlite:<path> (relative to the working directory, or :memory:) or postgres://user:pass@host:port/db (postgresql:// also accepted). Unset: ${DEFAULT_DATABASE_URL}, or ${DEMO_DEFAULT_DATABASE_URL} in demo mode.`,
   },
   {
     name: 'LIVEKIT_URL',
@@ -126,7 +134,7 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = Object.freeze([
     name: 'DEMO',
     default: 'auto',
     description:
-      'auto, on or off. Demo mode runs the embedded LiveKit emulator and a simulated class; auto turns it on when none of LIVEKIT_URL, LIVEKIT_API_URL, LIVEKIT_API_KEY and LIVEKIT_API_SECRET is set.',
+      'auto, on or off. Demo mode runs the embedded LiveKit emulator and a simulated class, with the public development key pair, on 127.0.0.1 and sqlite:./data/demo.db unless HOST or DATABASE_URL say otherwise; auto turns it on when none of LIVEKIT_URL, LIVEKIT_API_URL, LIVEKIT_API_KEY and LIVEKIT_API_SECRET is set, and refuses a PostgreSQL DATABASE_URL (on allows it). Outside demo mode serve needs LIVEKIT_API_KEY and LIVEKIT_API_SECRET.',
   },
 ]);
 
@@ -309,11 +317,10 @@ function checkLivekitGroup(env: Record<string, unknown>, ctx: z.RefinementCtx): 
 export const envSchema = z
   .object({
     PORT: withDefault('PORT', integer(0, 65_535)),
-    HOST: withDefault(
-      'HOST',
+    HOST: optional(
       z.string().regex(/^\S+$/, { message: 'must be a host name or address without spaces' }),
     ),
-    DATABASE_URL: withDefault('DATABASE_URL', databaseUrl),
+    DATABASE_URL: optional(databaseUrl),
     LIVEKIT_URL: optional(livekitUrl),
     LIVEKIT_API_URL: optional(livekitUrl),
     LIVEKIT_API_KEY: optional(z.string()),
@@ -345,24 +352,35 @@ export const envSchema = z
       when: () => true,
     }),
   )
-  .transform((env) => ({
-    port: env.PORT,
-    host: env.HOST,
-    databaseUrl: env.DATABASE_URL,
-    livekit: {
-      url: env.LIVEKIT_URL ?? env.LIVEKIT_API_URL ?? null,
-      apiKey: env.LIVEKIT_API_KEY ?? null,
-      apiSecret: env.LIVEKIT_API_SECRET ?? null,
-      timeoutMs: env.LIVEKIT_TIMEOUT_SECONDS * SECOND,
-    },
-    apiToken: env.API_TOKEN ?? null,
-    reconcileIntervalMs: env.RECONCILE_INTERVAL_SECONDS * SECOND,
-    webhookBodyLimitBytes: env.WEBHOOK_BODY_LIMIT_BYTES,
-    uncountedKinds: env.UNCOUNTED_KINDS,
-    statusCacheEntries: env.STATUS_CACHE_ENTRIES,
-    logLevel: env.LOG_LEVEL,
-    demo: env.DEMO,
-  }));
+  .transform((env) => {
+    const runsDemo =
+      env.DEMO === 'on' ||
+      (env.DEMO === 'auto' &&
+        env.LIVEKIT_URL === undefined &&
+        env.LIVEKIT_API_URL === undefined &&
+        env.LIVEKIT_API_KEY === undefined &&
+        env.LIVEKIT_API_SECRET === undefined);
+    return {
+      port: env.PORT,
+      host: env.HOST ?? (runsDemo ? DEMO_DEFAULT_HOST : DEFAULT_HOST),
+      databaseUrl:
+        env.DATABASE_URL ?? (runsDemo ? DEMO_DEFAULT_DATABASE_URL : DEFAULT_DATABASE_URL),
+      livekit: {
+        url: env.LIVEKIT_URL ?? env.LIVEKIT_API_URL ?? null,
+        apiKey: env.LIVEKIT_API_KEY ?? null,
+        apiSecret: env.LIVEKIT_API_SECRET ?? null,
+        timeoutMs: env.LIVEKIT_TIMEOUT_SECONDS * SECOND,
+      },
+      apiToken: env.API_TOKEN ?? null,
+      reconcileIntervalMs: env.RECONCILE_INTERVAL_SECONDS * SECOND,
+      webhookBodyLimitBytes: env.WEBHOOK_BODY_LIMIT_BYTES,
+      uncountedKinds: env.UNCOUNTED_KINDS,
+      statusCacheEntries: env.STATUS_CACHE_ENTRIES,
+      logLevel: env.LOG_LEVEL,
+      demo: env.DEMO,
+      runsDemo,
+    };
+  });
 
 /**
  * The service's settings, parsed from the environment by `loadConfig` and deep-frozen. Durations are
@@ -371,11 +389,13 @@ export const envSchema = z
 export interface Config {
   /** HTTP port. Env `PORT`, default 8080; 0 lets the OS pick (tests). */
   readonly port: number;
-  /** Bind address. Env `HOST`, default `0.0.0.0` (all IPv4 interfaces). */
+  /** Bind address. Env `HOST`; unset: `0.0.0.0` (all IPv4 interfaces), `127.0.0.1` in demo mode. */
   readonly host: string;
   /**
-   * `sqlite:<path>` or `postgres://` / `postgresql://` URL. Env `DATABASE_URL`, default
-   * `sqlite:./data/attendance.db`. May hold a password: log it only through `redactDatabaseUrl`.
+   * `sqlite:<path>` or `postgres://` / `postgresql://` URL. Env `DATABASE_URL`; unset:
+   * `sqlite:./data/attendance.db`, or `sqlite:./data/demo.db` in demo mode (the simulated class
+   * never lands in the operator's database). May hold a password: log it only through
+   * `redactDatabaseUrl`.
    */
   readonly databaseUrl: string;
   readonly livekit: {
@@ -414,6 +434,12 @@ export interface Config {
    * LiveKit URL, key or secret is set; `on` and `off` force it. `serve` decides what that starts.
    */
   readonly demo: DemoMode;
+  /**
+   * Whether demo mode applies: `DEMO=on`, or `DEMO=auto` with none of the LiveKit variables set.
+   * It decides the defaults of `host` and `databaseUrl`; only demo mode accepts the public
+   * development key pair.
+   */
+  readonly runsDemo: boolean;
 }
 
 // Keeps the hand-written, documented interface and the schema's output identical.

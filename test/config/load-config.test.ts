@@ -22,11 +22,11 @@ const LIVEKIT = {
 };
 
 describe('loadConfig', () => {
-  it('returns the documented defaults for an empty environment', () => {
+  it('returns the documented defaults for an empty environment (demo mode: loopback, demo.db)', () => {
     expect(loadConfig({})).toEqual({
       port: 8080,
-      host: '0.0.0.0',
-      databaseUrl: 'sqlite:./data/attendance.db',
+      host: '127.0.0.1',
+      databaseUrl: 'sqlite:./data/demo.db',
       livekit: { url: null, apiKey: null, apiSecret: null, timeoutMs: 10_000 },
       apiToken: null,
       reconcileIntervalMs: 120_000,
@@ -35,6 +35,32 @@ describe('loadConfig', () => {
       statusCacheEntries: 10_000,
       logLevel: 'info',
       demo: 'auto',
+      runsDemo: true,
+    });
+  });
+
+  it.each<[string, Env]>([
+    ['LiveKit is configured', LIVEKIT],
+    ['only a key pair is set', { LIVEKIT_API_KEY: 'k', LIVEKIT_API_SECRET: 's' }],
+    ['DEMO=off', { DEMO: 'off' }],
+  ])('listens on 0.0.0.0 and uses ./data/attendance.db by default when %s', (_name, env) => {
+    expect(loadConfig(env)).toMatchObject({
+      host: '0.0.0.0',
+      databaseUrl: 'sqlite:./data/attendance.db',
+      runsDemo: false,
+    });
+  });
+
+  it('binds demo mode to 127.0.0.1 and ./data/demo.db only while HOST and DATABASE_URL are unset', () => {
+    expect(loadConfig({ DEMO: 'on', ...LIVEKIT })).toMatchObject({
+      host: '127.0.0.1',
+      databaseUrl: 'sqlite:./data/demo.db',
+      runsDemo: true,
+    });
+    expect(loadConfig({ HOST: '0.0.0.0', DATABASE_URL: 'sqlite:/tmp/x.db' })).toMatchObject({
+      host: '0.0.0.0',
+      databaseUrl: 'sqlite:/tmp/x.db',
+      runsDemo: true,
     });
   });
 
@@ -80,6 +106,7 @@ describe('loadConfig', () => {
       statusCacheEntries: 0,
       logLevel: 'debug',
       demo: 'off',
+      runsDemo: false,
     });
   });
 
