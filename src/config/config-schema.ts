@@ -39,6 +39,9 @@ export const DEFAULT_DATABASE_URL = 'sqlite:./data/attendance.db';
 /** Demo mode's own database when DATABASE_URL is unset: the simulated class never mixes with real data. */
 export const DEMO_DEFAULT_DATABASE_URL = 'sqlite:./data/demo.db';
 
+/** Largest WEBHOOK_BODY_LIMIT_BYTES: LiveKit's events are a few KB; 16 MiB bounds what one request may buffer. */
+export const MAX_WEBHOOK_BODY_LIMIT_BYTES = 16 * 1024 * 1024;
+
 /** Variables whose values must never be echoed, not even in an error message. */
 export const SECRET_VARIABLES: ReadonlySet<string> = new Set(['LIVEKIT_API_SECRET', 'API_TOKEN']);
 
@@ -111,8 +114,7 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = Object.freeze([
   {
     name: 'WEBHOOK_BODY_LIMIT_BYTES',
     default: '1048576',
-    description:
-      'Largest webhook body accepted, in bytes (positive integer); larger bodies get 413.',
+    description: `Largest webhook body accepted, in bytes, integer 1-${MAX_WEBHOOK_BODY_LIMIT_BYTES} (16 MiB); larger bodies get 413.`,
   },
   {
     name: 'UNCOUNTED_KINDS',
@@ -333,7 +335,7 @@ export const envSchema = z
     LIVEKIT_TIMEOUT_SECONDS: withDefault('LIVEKIT_TIMEOUT_SECONDS', integer(1, 60)),
     WEBHOOK_BODY_LIMIT_BYTES: withDefault(
       'WEBHOOK_BODY_LIMIT_BYTES',
-      integer(1, Number.MAX_SAFE_INTEGER),
+      integer(1, MAX_WEBHOOK_BODY_LIMIT_BYTES),
     ),
     UNCOUNTED_KINDS: withDefault('UNCOUNTED_KINDS', uncountedKinds),
     STATUS_CACHE_ENTRIES: withDefault('STATUS_CACHE_ENTRIES', integer(0, 1_000_000)),
@@ -415,7 +417,7 @@ export interface Config {
   readonly apiToken: string | null;
   /** Time between reconcile passes in ms. Env `RECONCILE_INTERVAL_SECONDS` (≥ 5), default 120 s. */
   readonly reconcileIntervalMs: number;
-  /** Largest webhook body in bytes. Env `WEBHOOK_BODY_LIMIT_BYTES`, default 1048576 (1 MiB). */
+  /** Largest webhook body in bytes. Env `WEBHOOK_BODY_LIMIT_BYTES` (1 to 16 MiB), default 1048576 (1 MiB). */
   readonly webhookBodyLimitBytes: number;
   /**
    * Participant kind names (upper case, no duplicates) not counted as attendance. Env

@@ -234,8 +234,14 @@ describe('loadConfig', () => {
     [
       'WEBHOOK_BODY_LIMIT_BYTES',
       { WEBHOOK_BODY_LIMIT_BYTES: '1.5' },
-      'must be an integer of at least 1',
+      'must be an integer from 1 to 16777216',
       '"1.5"',
+    ],
+    [
+      'WEBHOOK_BODY_LIMIT_BYTES',
+      { WEBHOOK_BODY_LIMIT_BYTES: '16777217' },
+      'must be an integer from 1 to 16777216',
+      '"16777217"',
     ],
     [
       'UNCOUNTED_KINDS',
