@@ -6,3 +6,4 @@ export * from './interval-union.js';
 export * from './reconcile-transitions.js';
 export * from './types.js';
 export * from './fold-journal.js';
+export * from './name-limits.js';

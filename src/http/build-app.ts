@@ -14,6 +14,8 @@ import { webhookRoutes } from './routes/webhook-route.js';
 
 /** Body limit for the JSON API (the webhook route has its own, configurable one). */
 const API_BODY_LIMIT = 64 * 1024;
+/** A 404 names the path it did not find, cut to this many characters. */
+const MAX_ECHOED_PATH = 200;
 
 /** Maps Fastify's own client errors to our codes; anything else unexpected is a 500. */
 function codeForFastifyError(err: FastifyError): HttpErrorCode | null {
@@ -46,7 +48,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     // No child logger per request (its bindings and redaction set-up showed in read profiles): the
     // few request-scoped lines add the request id themselves.
     childLoggerFactory: (logger) => logger,
-    // Fastify's own early 400s (a path that is not valid percent-encoding) in our error shape.
+    // Fastify's own early errors (a path that is not valid percent-encoding, a path segment over
+    // maxParamLength) in our error shape. Their messages quote the path, which may be 10 KB of
+    // anyone's text: answer with fixed messages instead.
     frameworkErrors: (err, _req, reply) => {
       const code: HttpErrorCode =
         err.statusCode === 414
@@ -55,14 +59,13 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
             ? 'invalid_request'
             : 'internal_error';
       const { status } = HTTP_ERRORS[code];
+      const message =
+        err.code === 'FST_ERR_BAD_URL'
+          ? 'the request path is not valid percent-encoding'
+          : HTTP_ERRORS[code].message;
       // The reply here is typed for no route in particular; the raw response is enough.
       reply.raw.writeHead(status, { 'content-type': 'application/json; charset=utf-8' });
-      reply.raw.end(
-        JSON.stringify({
-          error: code,
-          message: status < 500 ? err.message : HTTP_ERRORS[code].message,
-        }),
-      );
+      reply.raw.end(JSON.stringify({ error: code, message }));
     },
   });
 
@@ -89,10 +92,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     }
     const code = codeForFastifyError(err);
     if (code) {
-      const message =
-        code === 'invalid_request' || code === 'unsupported_media_type'
-          ? err.message
-          : HTTP_ERRORS[code].message;
+      // Validation messages name the field and rule; Fastify's other messages may quote headers.
+      const message = code === 'invalid_request' ? err.message : HTTP_ERRORS[code].message;
       return reply.status(HTTP_ERRORS[code].status).send({ error: code, message });
     }
     req.log.error({ err, reqId: req.id }, 'unexpected error');
@@ -101,9 +102,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       .send({ error: 'internal_error', message: HTTP_ERRORS.internal_error.message });
   });
   app.setNotFoundHandler((req, reply) => {
-    reply
-      .status(404)
-      .send({ error: 'not_found', message: `no route ${req.method} ${req.url.split('?')[0]}` });
+    const path = req.url.split('?')[0] ?? '';
+    const shown = path.length > MAX_ECHOED_PATH ? `${path.slice(0, MAX_ECHOED_PATH)}…` : path;
+    reply.status(404).send({ error: 'not_found', message: `no route ${req.method} ${shown}` });
   });
 
   await app.register(swagger, {
@@ -113,12 +114,14 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
         title: 'livekit-attendance',
         version: deps.version,
         description:
-          'Who attended a LiveKit meeting, and for how long: verified webhooks reconciled with RoomService.',
+          'Who attended a LiveKit meeting, and for how long: verified webhooks reconciled with RoomService. ' +
+          '`GET /healthz` (no token) is a liveness check only: it answers 200 `{"status":"ok"}` while the process serves HTTP and checks neither the database nor LiveKit.',
       },
       components: { securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer' } } },
     },
   });
 
+  // Liveness only: nothing is checked, so a slow database never gets a live process restarted.
   app.get('/healthz', { schema: { hide: true } }, async () => ({
     status: 'ok',
     version: deps.version,

@@ -1,11 +1,14 @@
 import { ParticipantInfo_Kind, ParticipantInfo_State } from '@livekit/protocol';
 import { WebhookEvent, type ParticipantInfo, type Room } from 'livekit-server-sdk';
 import type { JsonValue } from '@bufbuild/protobuf';
-import type {
-  ListedParticipant,
-  ListedState,
-  LiveKitEvent,
-  ParticipantSnapshot,
+import {
+  AttendanceError,
+  MAX_NAME_LENGTH,
+  nameLength,
+  type ListedParticipant,
+  type ListedState,
+  type LiveKitEvent,
+  type ParticipantSnapshot,
 } from '../core/index.js';
 
 /** Enum number → name; unknown numbers (newer servers) keep a readable form. */
@@ -86,13 +89,30 @@ export function toLiveKitEvent(
 
 /**
  * Parses a body that was verified when it arrived (the inbox keeps exact raw bodies), for replays.
- * Throws on a body that is not a WebhookEvent.
+ *
+ * @throws {AttendanceError} `stored_event_unreadable` with a short reason. Never the parser's own
+ * message, and no `cause`: V8's JSON errors and protobuf's decode errors quote the body, and this
+ * message goes to the log and to `inbox.last_error`.
  */
 export function parseStoredWebhook(
   rawBody: string,
   fallback: { id: string; receivedAtMs: number },
 ): LiveKitEvent {
-  const ev = WebhookEvent.fromJson(JSON.parse(rawBody) as JsonValue, { ignoreUnknownFields: true });
+  let json: JsonValue;
+  try {
+    json = JSON.parse(rawBody) as JsonValue;
+  } catch {
+    throw new AttendanceError('stored_event_unreadable', 'stored webhook body is not JSON');
+  }
+  let ev: WebhookEvent;
+  try {
+    ev = WebhookEvent.fromJson(json, { ignoreUnknownFields: true });
+  } catch {
+    throw new AttendanceError(
+      'stored_event_unreadable',
+      'stored webhook body is not a LiveKit webhook event',
+    );
+  }
   return toLiveKitEvent(ev, fallback);
 }
 
@@ -118,6 +138,14 @@ export function findEventProblem(e: LiveKitEvent, hadCreatedAt: boolean): string
   }
   if ([e.id, e.room?.name, e.room?.sid, p?.sid, p?.identity, p?.name].some(hasNul)) {
     return 'a name or id contains a NUL character';
+  }
+  // The API addresses rooms and identities by path segment: what it cannot read, ingest refuses.
+  if (e.room !== null && nameLength(e.room.name) > MAX_NAME_LENGTH) {
+    return `room name is longer than ${MAX_NAME_LENGTH} characters`;
+  }
+  if (p !== null && p.identity === '') return 'participant identity is empty';
+  if (p !== null && nameLength(p.identity) > MAX_NAME_LENGTH) {
+    return `participant identity is longer than ${MAX_NAME_LENGTH} characters`;
   }
   return null;
 }

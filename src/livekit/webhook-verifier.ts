@@ -1,4 +1,6 @@
-import { WebhookReceiver, type WebhookEvent } from 'livekit-server-sdk';
+import { createHash } from 'node:crypto';
+import type { JsonValue } from '@bufbuild/protobuf';
+import { TokenVerifier, WebhookEvent } from 'livekit-server-sdk';
 
 export type WebhookVerification =
   | { ok: true; event: WebhookEvent }
@@ -6,47 +8,94 @@ export type WebhookVerification =
   | { ok: false; reason: 'unauthorized' | 'malformed'; message: string };
 
 export interface WebhookVerifier {
-  verify(rawBody: string, authorization: string | undefined): Promise<WebhookVerification>;
+  /**
+   * `rawBody` is the body exactly as received: its bytes, or a string that stands for its UTF-8
+   * encoding (which is exact only when it was decoded without replacing or dropping anything).
+   */
+  verify(
+    rawBody: string | Uint8Array,
+    authorization: string | undefined,
+  ): Promise<WebhookVerification>;
+}
+
+/** Refuses, rather than replaces, bytes that are not UTF-8, and keeps a BOM as U+FEFF. */
+const STRICT_UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
+/** `bytes` as text when that text encodes back to exactly these bytes; null otherwise. */
+function decodeExactUtf8(bytes: Uint8Array): string | null {
+  try {
+    return STRICT_UTF8.decode(bytes);
+  } catch {
+    return null;
+  }
 }
 
 /**
- * Verifies LiveKit webhooks with the SDK's own `WebhookReceiver` (JWT signed with the API secret,
- * `iss` = API key, `sha256` claim over the exact raw body), at the SDK's default clock tolerance.
+ * Verifies LiveKit webhooks the way `livekit-server-sdk`'s `WebhookReceiver` does (the SDK's
+ * `TokenVerifier`: JWT signed with the API secret, `iss` = API key, `exp` required, the SDK's
+ * default clock tolerance), except that the `sha256` claim is checked over the exact raw bytes:
+ * `WebhookReceiver.receive` hashes a string, so a body that is not UTF-8, or a BOM a decoder
+ * dropped, would be checked on different bytes than LiveKit signed (attendance-model, event rule 1).
  *
- * The SDK throws plain Errors. It verifies the token and the hash before parsing, so a `SyntaxError`
- * or a protobuf decode error can only come from a body whose signature already checked out: those are
- * "malformed" (400). Everything else is "unauthorized" (401): nothing unverified is ever accepted.
+ * Token and hash are checked before anything is parsed, so a parse failure can only come from a body
+ * whose signature already checked out: those are "malformed" (400). Everything else is
+ * "unauthorized" (401): nothing unverified is ever accepted. An empty key or secret verifies nothing.
  */
 export function createWebhookVerifier(opts: {
   apiKey: string;
   apiSecret: string;
 }): WebhookVerifier {
-  const receiver = new WebhookReceiver(opts.apiKey, opts.apiSecret);
+  const configured = opts.apiKey !== '' && opts.apiSecret !== '';
+  const tokens = configured ? new TokenVerifier(opts.apiKey, opts.apiSecret) : null;
   return {
     async verify(rawBody, authorization) {
       if (!authorization) {
         return { ok: false, reason: 'unauthorized', message: 'missing Authorization header' };
       }
+      if (tokens === null) {
+        return { ok: false, reason: 'unauthorized', message: 'no LiveKit API key configured' };
+      }
+      let claims: { sha256?: unknown };
       try {
-        const event = await receiver.receive(rawBody, authorization);
-        if (event.event === '') {
-          return { ok: false, reason: 'malformed', message: 'signed body has no "event" field' };
-        }
-        return { ok: true, event };
+        claims = await tokens.verify(authorization);
       } catch (e: unknown) {
-        if (e instanceof SyntaxError) {
-          return { ok: false, reason: 'malformed', message: 'signed body is not JSON' };
-        }
-        const message = e instanceof Error ? e.message : String(e);
-        if (message.startsWith('cannot decode')) {
-          return {
-            ok: false,
-            reason: 'malformed',
-            message: 'signed body is not a LiveKit webhook event',
-          };
-        }
         return { ok: false, reason: 'unauthorized', message: describeAuthFailure(e) };
       }
+      const bytes = typeof rawBody === 'string' ? Buffer.from(rawBody, 'utf8') : rawBody;
+      const hash = createHash('sha256').update(bytes).digest('base64');
+      if (typeof claims.sha256 !== 'string' || claims.sha256 !== hash) {
+        return {
+          ok: false,
+          reason: 'unauthorized',
+          message: 'body hash does not match the signed sha256',
+        };
+      }
+      const text = typeof rawBody === 'string' ? rawBody : decodeExactUtf8(rawBody);
+      if (text === null) {
+        return { ok: false, reason: 'malformed', message: 'signed body is not UTF-8' };
+      }
+      let json: JsonValue;
+      try {
+        json = JSON.parse(text) as JsonValue;
+      } catch {
+        // Never the parser's message: it quotes the body.
+        return { ok: false, reason: 'malformed', message: 'signed body is not JSON' };
+      }
+      let event: WebhookEvent;
+      try {
+        event = WebhookEvent.fromJson(json, { ignoreUnknownFields: true });
+      } catch {
+        // protobuf's message names the offending value: a reason only.
+        return {
+          ok: false,
+          reason: 'malformed',
+          message: 'signed body is not a LiveKit webhook event',
+        };
+      }
+      if (event.event === '') {
+        return { ok: false, reason: 'malformed', message: 'signed body has no "event" field' };
+      }
+      return { ok: true, event };
     },
   };
 }
@@ -67,7 +116,5 @@ function describeAuthFailure(e: unknown): string {
     default:
       break;
   }
-  const message = e instanceof Error ? e.message : '';
-  if (message.includes('sha256')) return 'body hash does not match the signed sha256';
   return 'signature verification failed';
 }

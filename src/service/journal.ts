@@ -1,4 +1,5 @@
 import {
+  AttendanceError,
   foldJournal,
   journalFootprint,
   type Cycle,
@@ -176,8 +177,13 @@ export function decodeJournalEntry(entry: InboxEntry): JournalEntry[] {
   try {
     return decodeEntry(entry);
   } catch (e: unknown) {
-    const kind = e instanceof Error ? e.name : 'Error';
-    throw new Error(`unreadable ${entry.type} entry (${kind})`);
+    // parseStoredWebhook already throws a short reason of its own.
+    if (e instanceof AttendanceError) throw e;
+    const what =
+      e instanceof SyntaxError
+        ? 'journaled reconciler entry is not JSON'
+        : `journaled reconciler entry ${entry.type} is unreadable`;
+    throw new AttendanceError('stored_event_unreadable', what);
   }
 }
 

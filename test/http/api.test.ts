@@ -1,6 +1,7 @@
 import { expect, it } from 'vitest';
 import { describeEachDialect } from '../helpers/dialects.js';
 import { TEST_API_TOKEN, useHarness } from '../helpers/harness.js';
+import { MAX_NAME_LENGTH } from '../../src/core/index.js';
 import { HTTP_ERRORS } from '../../src/http/index.js';
 
 describeEachDialect('attendance API', (dialect) => {
@@ -59,6 +60,53 @@ describeEachDialect('attendance API', (dialect) => {
     const res = await h.api(`/api/v1/rooms/${'x'.repeat(3000)}/attendance`);
     expect(res.status).toBe(414);
     expect(res.json).toMatchObject({ error: 'uri_too_long' });
+  });
+
+  it('answers 414 to a 10 KB path segment without echoing the path', async () => {
+    const res = await h.api(`/api/v1/rooms/${'y'.repeat(10_000)}/attendance`);
+    expect(res.status).toBe(414);
+    expect(res.json).toEqual({ error: 'uri_too_long', message: HTTP_ERRORS.uri_too_long.message });
+  });
+
+  it('answers a bad percent-encoding 400 without echoing the path', async () => {
+    const res = await h.app.inject({
+      method: 'GET',
+      url: `/api/v1/rooms/%E0%A4%A${'z'.repeat(500)}/attendance`,
+    });
+    expect(res.statusCode).toBe(400);
+    expect(res.body).not.toContain('zzz');
+  });
+
+  it('names at most 200 characters of an unknown path in a 404', async () => {
+    const res = await h.app.inject({ method: 'GET', url: `/${'q'.repeat(10_000)}` });
+    expect(res.statusCode).toBe(404);
+    expect(res.json()).toEqual({
+      error: 'not_found',
+      message: `no route GET /${'q'.repeat(199)}…`,
+    });
+  });
+
+  it('answers 415, not 400, to POST /api/v1/reconcile with text/plain', async () => {
+    const res = await h.app.inject({
+      method: 'POST',
+      url: '/api/v1/reconcile',
+      headers: { authorization: `Bearer ${TEST_API_TOKEN}`, 'content-type': 'text/plain' },
+      payload: '{"room":"r"}',
+    });
+    expect(res.statusCode).toBe(415);
+    expect(res.json()).toEqual({
+      error: 'unsupported_media_type',
+      message: HTTP_ERRORS.unsupported_media_type.message,
+    });
+  });
+
+  it('documents /healthz as liveness only in the OpenAPI description', async () => {
+    const doc = (await h.app.inject({ method: 'GET', url: '/openapi.json' })).json();
+    expect(doc.info.description).toContain('liveness check only');
+    expect((await h.app.inject({ method: 'GET', url: '/healthz' })).json()).toEqual({
+      status: 'ok',
+      version: expect.any(String),
+    });
   });
 
   it('refuses a NUL in the reconcile body room with 400', async () => {
@@ -147,6 +195,9 @@ describeEachDialect('attendance API', (dialect) => {
     expect((await h.api('/api/v1/rooms/r/attendance?format=xml')).status).toBe(400);
     expect((await h.api('/api/v1/rooms/r/participants/u?verify=perhaps')).status).toBe(400);
     expect((await h.api(`/api/v1/rooms/${'x'.repeat(600)}/attendance`)).status).toBe(400);
+    expect((await h.api(`/api/v1/rooms/${'x'.repeat(MAX_NAME_LENGTH)}/attendance`)).status).toBe(
+      200,
+    );
   });
 
   it('reports a pass with LiveKit unconfigured as failed and closes nothing', async () => {

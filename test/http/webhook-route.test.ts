@@ -2,7 +2,23 @@ import { readFileSync } from 'node:fs';
 import { afterEach, beforeEach, expect, it, vi } from 'vitest';
 import { describeEachDialect, useTestDatabase } from '../helpers/dialects.js';
 import { createHarness, webhookBody, type Harness } from '../helpers/harness.js';
+import { createHash, createHmac } from 'node:crypto';
 import { signWebhook } from '../../src/emulator/index.js';
+import { MAX_NAME_LENGTH } from '../../src/core/index.js';
+
+/** A LiveKit-style webhook token over exactly `bytes` (the emulator's signer takes text). */
+function signBytes(bytes: Buffer, iatSeconds: number): string {
+  const b64 = (o: object) => Buffer.from(JSON.stringify(o)).toString('base64url');
+  const sha256 = createHash('sha256').update(bytes).digest('base64');
+  const input = `${b64({ alg: 'HS256', typ: 'JWT' })}.${b64({
+    iss: 'devkey',
+    exp: iatSeconds + 300,
+    nbf: iatSeconds,
+    iat: iatSeconds,
+    sha256,
+  })}`;
+  return `${input}.${createHmac('sha256', 'secret').update(input).digest('base64url')}`;
+}
 
 interface Vector {
   name: string;
@@ -265,5 +281,110 @@ describeEachDialect('POST /webhooks/livekit', (dialect) => {
       expect(s.status).toBe(200);
       expect(s.json).toMatchObject({ room, identity, inMeeting: true, attendedMs: 60_000 });
     }
+  });
+
+  const postBytes = (bytes: Buffer, authorization: string) =>
+    h.app.inject({
+      method: 'POST',
+      url: '/webhooks/livekit',
+      headers: { 'content-type': 'application/webhook+json', authorization },
+      payload: bytes,
+    });
+
+  const joinedIn = (room: string, identity: string, id = 'EV_len') =>
+    webhookBody({
+      event: 'participant_joined',
+      id,
+      createdAtS: NOW_S,
+      room: { name: room, sid: 'RM_len' },
+      participant: { sid: `PA_${id}`, identity, state: 'ACTIVE', joinedAtMs: NOW_S * 1000 },
+    });
+
+  it('refuses with 400 a signed event whose room or identity is longer than the API can read', async () => {
+    const long = 'é'.repeat(MAX_NAME_LENGTH + 1);
+    for (const body of [joinedIn(long, 'u', 'EV_r'), joinedIn('r', long, 'EV_i')]) {
+      const res = await h.postWebhook(body, { iatSeconds: NOW_S });
+      expect(res.status).toBe(400);
+      expect(res.json).toMatchObject({ error: 'malformed_event' });
+    }
+    expect(await h.rt.store.countInbox()).toEqual({ total: 0, unprocessed: 0 });
+  });
+
+  it('accepts a room and identity of exactly the limit and reads them back', async () => {
+    const room = '教'.repeat(MAX_NAME_LENGTH);
+    const identity = '😀'.repeat(MAX_NAME_LENGTH); // astral: one character each, as maxLength counts
+    expect((await h.postWebhook(joinedIn(room, identity), { iatSeconds: NOW_S })).status).toBe(200);
+    const s = await h.api(
+      `/api/v1/rooms/${encodeURIComponent(room)}/participants/${encodeURIComponent(identity)}`,
+    );
+    expect(s.status).toBe(200);
+    expect(s.json).toMatchObject({ room, identity, inMeeting: true });
+  });
+
+  it('refuses with 400 a signed event with an empty identity, which no API path can name', async () => {
+    const res = await h.postWebhook(joinedIn('r', ''), { iatSeconds: NOW_S });
+    expect(res.status).toBe(400);
+    expect(res.json).toEqual({
+      error: 'malformed_event',
+      message: 'participant identity is empty',
+    });
+    expect(await h.rt.store.countInbox()).toEqual({ total: 0, unprocessed: 0 });
+  });
+
+  it('verifies the sha256 claim over the raw bytes: other bytes that decode to the same text are 401', async () => {
+    // Signed: valid UTF-8 holding U+FFFD. Sent: a lone 0xFF byte, which a lenient decoder also
+    // turns into U+FFFD. The text matches, the bytes do not.
+    const signedText = joinedIn('r\uFFFD', 'u', 'EV_swap');
+    const signed = Buffer.from(signedText, 'utf8');
+    const at = signed.indexOf(Buffer.from('\uFFFD', 'utf8'));
+    const sent = Buffer.concat([
+      signed.subarray(0, at),
+      Buffer.from([0xff]),
+      signed.subarray(at + 3),
+    ]);
+    const res = await postBytes(sent, signBytes(signed, NOW_S));
+    expect(res.statusCode).toBe(401);
+    expect(res.json()).toEqual({
+      error: 'unauthorized',
+      message: 'webhook signature rejected: body hash does not match the signed sha256',
+    });
+    expect(await h.rt.store.countInbox()).toEqual({ total: 0, unprocessed: 0 });
+  });
+
+  it('answers 400, not 401, to a correctly signed body that is not UTF-8', async () => {
+    const bytes = Buffer.concat([
+      Buffer.from('{"event":"room_started","id":"'),
+      Buffer.from([0xff, 0xfe]),
+      Buffer.from('"}'),
+    ]);
+    const res = await postBytes(bytes, signBytes(bytes, NOW_S));
+    expect(res.statusCode).toBe(400);
+    expect(res.json()).toEqual({ error: 'malformed_event', message: 'signed body is not UTF-8' });
+    expect(await h.rt.store.countInbox()).toEqual({ total: 0, unprocessed: 0 });
+  });
+
+  it('verifies a body with a BOM on its bytes (signed: 400 not JSON; BOM added after signing: 401)', async () => {
+    const json = Buffer.from(joinedIn('r', 'u', 'EV_bom'), 'utf8');
+    const withBom = Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), json]);
+    const signedWithBom = await postBytes(withBom, signBytes(withBom, NOW_S));
+    expect(signedWithBom.statusCode).toBe(400);
+    expect(signedWithBom.json()).toEqual({
+      error: 'malformed_event',
+      message: 'signed body is not JSON',
+    });
+    const bomAddedLater = await postBytes(withBom, signBytes(json, NOW_S));
+    expect(bomAddedLater.statusCode).toBe(401);
+    expect(await h.rt.store.countInbox()).toEqual({ total: 0, unprocessed: 0 });
+  });
+
+  it('stores the body of an accepted webhook exactly as its bytes', async () => {
+    const body = joinedIn('Zürich ☕', 'José', 'EV_exact');
+    const res = await postBytes(
+      Buffer.from(body, 'utf8'),
+      signBytes(Buffer.from(body, 'utf8'), NOW_S),
+    );
+    expect(res.statusCode).toBe(200);
+    const [entry] = await h.rt.store.readInbox(0, 10);
+    expect(entry?.body).toBe(body);
   });
 });

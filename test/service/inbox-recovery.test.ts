@@ -68,7 +68,7 @@ describeEachDialect('inbox recovery', (dialect) => {
     const [left] = await h.rt.store.listUnprocessed(10);
     expect(left).toMatchObject({ eventId: 'EV_bad', attempts: 1 });
     // A short reason: parser messages quote the body, which must stay out of logs and the inbox.
-    expect(left?.lastError).toBe('unreadable participant_joined entry (SyntaxError)');
+    expect(left?.lastError).toBe('stored webhook body is not JSON');
     expect((await h.api('/api/v1/rooms/r/participants/u3')).json.inMeeting).toBe(true);
   });
 

@@ -1,5 +1,10 @@
 import type { FastifyInstance } from 'fastify';
-import type { CycleView, IdentityStatus, RoomAttendanceRow } from '../../core/index.js';
+import {
+  MAX_NAME_LENGTH,
+  type CycleView,
+  type IdentityStatus,
+  type RoomAttendanceRow,
+} from '../../core/index.js';
 import type { AppDeps } from '../app-deps.js';
 import { errorBodySchema } from '../error-registry.js';
 import { csvLine, isoOrNull } from '../format.js';
@@ -10,7 +15,8 @@ const SOURCES = ['webhook', 'reconciler', 'room_finished', 'manual'];
 const roomParam = {
   type: 'string',
   minLength: 1,
-  maxLength: 512,
+  // The same limit ingest applies (findEventProblem): every stored name can be read back.
+  maxLength: MAX_NAME_LENGTH,
   // No NUL: no LiveKit name has one, and PostgreSQL text cannot hold it.
   pattern: '^[^\\u0000]+$',
   description: 'LiveKit room name (URL-encoded)',
@@ -18,7 +24,7 @@ const roomParam = {
 const identityParam = {
   type: 'string',
   minLength: 1,
-  maxLength: 512,
+  maxLength: MAX_NAME_LENGTH,
   pattern: '^[^\\u0000]+$',
   description: 'Participant identity (URL-encoded)',
 } as const;

@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { MAX_NAME_LENGTH } from '../../core/index.js';
 import { reconcileReportJson } from '../../service/index.js';
 import type { AppDeps } from '../app-deps.js';
 import { errorBodySchema, HttpError } from '../error-registry.js';
@@ -76,6 +77,9 @@ const reportSchema = {
 } as const;
 
 export async function reconcileRoutes(app: FastifyInstance, deps: AppDeps): Promise<void> {
+  // JSON only: Fastify's default text/plain parser would hand the schema a string (a 400) where
+  // the answer is "wrong media type" (415).
+  app.removeContentTypeParser('text/plain');
   // The body is optional: an empty body with Content-Type: application/json means "all rooms".
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => {
     const text = typeof body === 'string' ? body : body.toString('utf8');
@@ -100,7 +104,12 @@ export async function reconcileRoutes(app: FastifyInstance, deps: AppDeps): Prom
           type: ['object', 'null'],
           additionalProperties: false,
           properties: {
-            room: { type: 'string', minLength: 1, maxLength: 512, pattern: '^[^\\u0000]+$' },
+            room: {
+              type: 'string',
+              minLength: 1,
+              maxLength: MAX_NAME_LENGTH,
+              pattern: '^[^\\u0000]+$',
+            },
             dryRun: { type: 'boolean', default: false },
           },
         },

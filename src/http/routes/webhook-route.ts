@@ -1,18 +1,28 @@
 import type { FastifyInstance } from 'fastify';
 import type { AppDeps } from '../app-deps.js';
 import { errorBodySchema, HttpError } from '../error-registry.js';
+import { createLogSampler } from '../log-sampler.js';
+import { decodeExactUtf8 } from '../utf8.js';
 
 const WEBHOOK_CONTENT_TYPES = ['application/webhook+json', 'application/json'];
 
+/** At most one "webhook rejected" line per this long: anyone who can reach the port can cause one. */
+export const REJECTED_WEBHOOK_LOG_INTERVAL_MS = 10_000;
+
 /**
- * POST /webhooks/livekit. The body is kept as the exact string received: LiveKit signs the raw bytes
- * (and Go's encoder varies whitespace), so it is never parsed and re-serialised before verification.
+ * POST /webhooks/livekit. The body is read as bytes: LiveKit signs the raw bytes (and Go's encoder
+ * varies whitespace), so it is never decoded lossily, parsed or re-serialised before verification.
  */
 export async function webhookRoutes(app: FastifyInstance, deps: AppDeps): Promise<void> {
+  const warnRejected = createLogSampler<{ reqId: string; reason: string }>({
+    intervalMs: REJECTED_WEBHOOK_LOG_INTERVAL_MS,
+    now: () => deps.query.now(),
+    log: (fields) => app.log.warn(fields, 'webhook rejected'),
+  });
   app.removeAllContentTypeParsers();
   app.addContentTypeParser(
     WEBHOOK_CONTENT_TYPES,
-    { parseAs: 'string', bodyLimit: deps.webhookBodyLimitBytes },
+    { parseAs: 'buffer', bodyLimit: deps.webhookBodyLimitBytes },
     (_req, body, done) => done(null, body),
   );
   app.addContentTypeParser('*', (_req, _payload, done) =>
@@ -51,7 +61,12 @@ export async function webhookRoutes(app: FastifyInstance, deps: AppDeps): Promis
       },
     },
     async (req, reply) => {
-      const raw = typeof req.body === 'string' ? req.body : '';
+      const bytes = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+      // Valid UTF-8 (a BOM kept) decodes to a string whose UTF-8 is exactly these bytes, so
+      // verifying the string verifies the bytes. Other bytes go to the verifier as they are: it
+      // checks their signature and hash and then refuses them as "not UTF-8" (400) or "unsigned"
+      // (401), so they never get past verification into the inbox (which holds text).
+      const raw = decodeExactUtf8(bytes) ?? (bytes as unknown as string);
       const outcome = await deps.ingestor.ingest(raw, req.headers.authorization);
       switch (outcome.status) {
         case 'accepted':
@@ -63,7 +78,7 @@ export async function webhookRoutes(app: FastifyInstance, deps: AppDeps): Promis
             event: outcome.type,
           });
         case 'unauthorized':
-          req.log.warn({ reqId: req.id, reason: outcome.message }, 'webhook rejected');
+          warnRejected({ reqId: req.id, reason: outcome.message });
           throw new HttpError('unauthorized', `webhook signature rejected: ${outcome.message}`);
         case 'malformed':
           req.log.warn(
