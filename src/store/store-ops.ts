@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import { createCycleOps } from './cycle-ops.js';
 import { createInboxOps } from './inbox-ops.js';
 import { createRoomOps } from './room-ops.js';
+import { createRoomPageOps } from './room-page-ops.js';
 import type { Database } from './rows.js';
 import type { StoreDriver } from './store-driver.js';
 import type { StoreOps } from './store.js';
@@ -16,6 +17,7 @@ export function createStoreOps(db: Kysely<Database>, driver: OpsDriver): StoreOp
     ...createInboxOps(db, driver),
     ...createCycleOps(db, encodeBoolean),
     ...createRoomOps(db),
+    ...createRoomPageOps(db),
 
     async countUnprocessed(max) {
       const row = await db

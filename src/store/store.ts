@@ -90,6 +90,15 @@ export interface StoreOps {
   getIdentityAttendance(room: string, identity: string): Promise<IdentityAttendanceRows>;
   /** All cycles of a room, ordered by identity, then joinedAtMs, then sid. */
   listRoomCycles(room: string): Promise<Cycle[]>;
+  /**
+   * Up to `limit` cycles of a room ordered by identity, then sid, strictly after `after`: after
+   * that (identity, sid), or after every cycle of that identity when `sid` is omitted.
+   */
+  listRoomCyclesPage(
+    room: string,
+    after: { identity: string; sid?: string } | null,
+    limit: number,
+  ): Promise<Cycle[]>;
   /** Open cycles (no endedAtMs and no estimatedLeftAtMs), optionally of one room, ordered by room, sid. */
   listOpenCycles(room?: string): Promise<Cycle[]>;
   /**

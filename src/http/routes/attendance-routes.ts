@@ -1,3 +1,4 @@
+import { Readable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import {
   MAX_NAME_LENGTH,
@@ -6,8 +7,14 @@ import {
   type RoomAttendanceRow,
 } from '../../core/index.js';
 import type { AppDeps } from '../app-deps.js';
-import { errorBodySchema } from '../error-registry.js';
+import { errorBodySchema, HttpError } from '../error-registry.js';
 import { csvLine, isoOrNull } from '../format.js';
+
+/** Identities per page of the JSON room report: the default and the most one request may ask. */
+export const REPORT_PAGE_DEFAULT = 500;
+export const REPORT_PAGE_MAX = 5000;
+/** A cursor names one identity (≤ 512 characters, ≤ 4 bytes each) in base64url JSON. */
+const MAX_CURSOR_LENGTH = 4 * 1024;
 
 const nullableTime = { type: ['string', 'null'], format: 'date-time' } as const;
 const SOURCES = ['webhook', 'reconciler', 'room_finished', 'manual'];
@@ -181,13 +188,19 @@ export async function attendanceRoutes(app: FastifyInstance, deps: AppDeps): Pro
     },
   );
 
-  app.get<{ Params: { room: string }; Querystring: { format?: 'json' | 'csv' } }>(
+  app.get<{
+    Params: { room: string };
+    Querystring: { format?: 'json' | 'csv'; limit: number; cursor?: string };
+  }>(
     '/api/v1/rooms/:room/attendance',
     {
       schema: {
         summary: 'Attendance of every identity seen in a room',
         description:
-          'JSON by default; CSV with `?format=csv` or `Accept: text/csv` (columns: ' +
+          'JSON by default, one page of identities at a time: `limit` rows (default ' +
+          `${REPORT_PAGE_DEFAULT}, at most ${REPORT_PAGE_MAX}), and \`nextCursor\` to pass as \`cursor\` ` +
+          'for the next page (null on the last). CSV with `?format=csv` or `Accept: text/csv` streams every ' +
+          'row in one response, ignoring `limit` and `cursor` (columns: ' +
           CSV_COLUMNS.join(', ') +
           ').',
         tags: ['attendance'],
@@ -195,16 +208,35 @@ export async function attendanceRoutes(app: FastifyInstance, deps: AppDeps): Pro
         params: { type: 'object', required: ['room'], properties: { room: roomParam } },
         querystring: {
           type: 'object',
-          properties: { format: { type: 'string', enum: ['json', 'csv'] } },
+          properties: {
+            format: { type: 'string', enum: ['json', 'csv'] },
+            limit: {
+              type: 'integer',
+              minimum: 1,
+              maximum: REPORT_PAGE_MAX,
+              default: REPORT_PAGE_DEFAULT,
+              description: 'Identities per page (JSON)',
+            },
+            cursor: {
+              type: 'string',
+              minLength: 1,
+              maxLength: MAX_CURSOR_LENGTH,
+              description: 'Opaque: the `nextCursor` of the previous page',
+            },
+          },
         },
         response: {
           200: {
             type: 'object',
-            required: ['room', 'generatedAt', 'participants'],
+            required: ['room', 'generatedAt', 'participants', 'nextCursor'],
             properties: {
               room: { type: 'string' },
               generatedAt: { type: 'string', format: 'date-time' },
               participants: { type: 'array', items: rowSchema },
+              nextCursor: {
+                type: ['string', 'null'],
+                description: 'Pass as `cursor` for the next page; null when this is the last',
+              },
             },
           },
           400: errorBodySchema,
@@ -213,38 +245,78 @@ export async function attendanceRoutes(app: FastifyInstance, deps: AppDeps): Pro
       },
     },
     async (req, reply) => {
-      const rows = await deps.query.roomAttendance(req.params.room);
+      const { room } = req.params;
       const wantsCsv =
         req.query.format === 'csv' ||
         (req.query.format === undefined && /\btext\/csv\b/.test(req.headers.accept ?? ''));
       if (wantsCsv) {
-        const body =
-          csvLine(CSV_COLUMNS) +
-          rows
-            .map((r) => {
-              const j = rowJson(r);
-              return csvLine([
-                j.identity,
-                j.name,
-                j.attendedMs,
-                j.inMeeting,
-                j.firstJoinedAt,
-                j.lastLeftAt,
-                j.cycleCount,
-              ]);
-            })
-            .join('');
-        const file = `attendance-${req.params.room.replace(/[^A-Za-z0-9._-]+/g, '_')}.csv`;
+        const file = `attendance-${room.replace(/[^A-Za-z0-9._-]+/g, '_')}.csv`;
         return reply
           .type('text/csv; charset=utf-8')
           .header('content-disposition', `attachment; filename="${file}"`)
-          .send(body);
+          .send(Readable.from(csvLines(deps, room)));
       }
+      const afterIdentity = req.query.cursor === undefined ? null : decodeCursor(req.query.cursor);
+      const page = await deps.query.roomAttendancePage(room, {
+        afterIdentity,
+        limit: req.query.limit,
+      });
       return {
-        room: req.params.room,
+        room,
         generatedAt: isoOrNull(deps.query.now()),
-        participants: rows.map(rowJson),
+        participants: page.rows.map(rowJson),
+        nextCursor: page.nextAfterIdentity === null ? null : encodeCursor(page.nextAfterIdentity),
       };
     },
   );
+}
+
+/** The CSV report: the header, then every row, read from the store a page at a time. */
+async function* csvLines(deps: AppDeps, room: string): AsyncGenerator<string> {
+  yield csvLine(CSV_COLUMNS);
+  let afterIdentity: string | null = null;
+  do {
+    const page = await deps.query.roomAttendancePage(room, {
+      afterIdentity,
+      limit: REPORT_PAGE_MAX,
+    });
+    yield page.rows
+      .map((r) => {
+        const j = rowJson(r);
+        return csvLine([
+          j.identity,
+          j.name,
+          j.attendedMs,
+          j.inMeeting,
+          j.firstJoinedAt,
+          j.lastLeftAt,
+          j.cycleCount,
+        ]);
+      })
+      .join('');
+    afterIdentity = page.nextAfterIdentity;
+  } while (afterIdentity !== null);
+}
+
+/**
+ * Cursors are opaque to clients (their form may change): base64url of a small versioned JSON
+ * naming the last identity of the page.
+ */
+function encodeCursor(afterIdentity: string): string {
+  return Buffer.from(JSON.stringify({ v: 1, after: afterIdentity }), 'utf8').toString('base64url');
+}
+
+function decodeCursor(cursor: string): string {
+  try {
+    const parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown;
+    if (typeof parsed === 'object' && parsed !== null) {
+      const { v, after } = parsed as { v?: unknown; after?: unknown };
+      if (v === 1 && typeof after === 'string' && after !== '' && !after.includes('\u0000')) {
+        return after;
+      }
+    }
+  } catch {
+    // fall through: not one of ours
+  }
+  throw new HttpError('invalid_request', 'querystring/cursor is not a cursor this API gave out');
 }
