@@ -140,7 +140,7 @@ export class Reconciler {
   }
 
   private async pass(opts: PassOptions): Promise<ReconcileReport> {
-    const { clock, gateway, writer, events, logger } = this.deps;
+    const { clock, gateway, events, logger } = this.deps;
     const dryRun = opts.dryRun ?? false;
     const startedAtMs = clock.now();
     events.emit('reconcile:pass:start', { room: opts.room ?? null, dryRun, trigger: opts.trigger });

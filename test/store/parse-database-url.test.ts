@@ -65,7 +65,9 @@ describe('openStore', () => {
 
   it('opens an in-memory SQLite database', async () => {
     const store = await openStore('sqlite::memory:');
-    expect(await store.migrate()).toEqual({ applied: ['0001-initial', '0002-status-read-index', '0003-evidence-and-journal'] });
+    expect(await store.migrate()).toEqual({
+      applied: ['0001-initial', '0002-status-read-index', '0003-evidence-and-journal'],
+    });
     expect(await store.insertInbox([])).toEqual([]);
     await store.close();
   });
