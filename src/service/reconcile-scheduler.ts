@@ -17,7 +17,12 @@ export class ReconcileScheduler {
   private timer: NodeJS.Timeout | null = null;
   private readonly lossTimers = new Map<string, NodeJS.Timeout>();
   private failures = 0;
-  private running: Promise<unknown> = Promise.resolve();
+  /**
+   * Passes started and not yet settled, for `stop()`. A set rather than a chain of promises: a
+   * resolved chain keeps every pass's report (one action per participant) reachable for as long
+   * as the scheduler lives, which grew by gigabytes a day at 1,000 rooms × 20 people.
+   */
+  private readonly inFlight = new Set<Promise<void>>();
   private stopped = false;
 
   private readonly lossDebounceMs: number;
@@ -59,7 +64,8 @@ export class ReconcileScheduler {
     if (this.timer) clearTimeout(this.timer);
     for (const t of this.lossTimers.values()) clearTimeout(t);
     this.lossTimers.clear();
-    await this.running;
+    // A pass that settles schedules nothing more once stopped, so the set only shrinks.
+    while (this.inFlight.size > 0) await Promise.all(this.inFlight);
   }
 
   private schedule(delayMs: number, trigger: 'startup' | 'schedule' | 'retry'): void {
@@ -85,9 +91,12 @@ export class ReconcileScheduler {
   }
 
   private track(p: Promise<unknown>): void {
-    const tracked = p.catch((e: unknown) =>
-      this.deps.logger.error({ err: coerceError(e) }, 'reconcile pass crashed'),
-    );
-    this.running = Promise.all([this.running, tracked]);
+    const tracked: Promise<void> = p
+      .then(
+        () => undefined,
+        (e: unknown) => this.deps.logger.error({ err: coerceError(e) }, 'reconcile pass crashed'),
+      )
+      .finally(() => this.inFlight.delete(tracked));
+    this.inFlight.add(tracked);
   }
 }

@@ -1,3 +1,5 @@
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ReconcileScheduler, type ReconcileReport } from '../../src/service/index.js';
 import { useTestDatabase, DIALECTS } from '../helpers/dialects.js';
@@ -5,6 +7,12 @@ import { startLiveEnv, type LiveEnv } from '../helpers/live-env.js';
 
 // Scheduling does not depend on the database: SQLite only.
 const sqlite = DIALECTS.find((d) => d.name === 'sqlite')!;
+
+/** A full garbage collection, without starting node with --expose-gc. */
+function collectGarbage(): void {
+  setFlagsFromString('--expose-gc');
+  (runInNewContext('gc') as () => void)();
+}
 
 /** Resolves with the next `count` completed passes. */
 function nextPasses(env: LiveEnv, count: number): Promise<ReconcileReport[]> {
@@ -84,5 +92,31 @@ describe('reconcile schedule', () => {
     env.h.rt.events.once('reconcile:pass:complete', () => (ended = true));
     await scheduler.stop();
     expect(ended).toBe(true);
+  });
+
+  it('lets go of the reports of finished passes', async () => {
+    env.emu.emulator.populate({ rooms: 2, participantsPerRoom: 3 });
+    // The test holds the reports only weakly.
+    const reports: WeakRef<ReconcileReport>[] = [];
+    const done = new Promise<void>((resolve) => {
+      const on = (r: ReconcileReport) => {
+        reports.push(new WeakRef(r));
+        if (reports.length === 5) {
+          env.h.rt.events.off('reconcile:pass:complete', on);
+          resolve();
+        }
+      };
+      env.h.rt.events.on('reconcile:pass:complete', on);
+    });
+    make(1).start();
+    await done;
+    await scheduler.stop();
+    // Each weakly held object stays alive until the current job ends: collect in a later one.
+    await new Promise((r) => setImmediate(r));
+    collectGarbage();
+    // The Reconciler's queue still resolves to its latest report (one, not a growing list).
+    expect(reports.slice(0, 4).map((r) => r.deref()?.actions.length ?? 'collected')).toEqual(
+      Array(4).fill('collected'),
+    );
   });
 });
