@@ -78,6 +78,10 @@ export async function createRuntime(opts: {
       maxEntries: config.statusCacheEntries,
       onLookup: (hit) => (hit ? cacheHit : cacheMiss).inc(),
     },
+    sqlite: {
+      synchronous: config.sqliteSynchronous,
+      onLockWait: () => metrics.sqliteLockWaits.inc(),
+    },
   });
   try {
     if (opts.migrate ?? true) {

@@ -24,6 +24,10 @@ export const PARTICIPANT_KIND_NAMES = [
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
+/** SQLite `synchronous` levels offered (WAL mode); the store names the same two. */
+export const SQLITE_SYNCHRONOUS_LEVELS = ['full', 'normal'] as const;
+export type SqliteSynchronous = (typeof SQLITE_SYNCHRONOUS_LEVELS)[number];
+
 export const DEMO_MODES = ['auto', 'on', 'off'] as const;
 export type DemoMode = (typeof DEMO_MODES)[number];
 
@@ -126,6 +130,12 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = Object.freeze([
     default: '10000',
     description:
       'SQLite only: participant statuses kept in memory until the database next changes (any write, by this or another process), integer 0-1000000; 0 turns the cache off.',
+  },
+  {
+    name: 'SQLITE_SYNCHRONOUS',
+    default: 'full',
+    description:
+      'SQLite only: full (every acknowledged webhook is on disk before the 200) or normal (faster commits; a power loss or OS crash may drop the last acknowledged ones).',
   },
   {
     name: 'LOG_LEVEL',
@@ -339,6 +349,10 @@ export const envSchema = z
     ),
     UNCOUNTED_KINDS: withDefault('UNCOUNTED_KINDS', uncountedKinds),
     STATUS_CACHE_ENTRIES: withDefault('STATUS_CACHE_ENTRIES', integer(0, 1_000_000)),
+    SQLITE_SYNCHRONOUS: withDefault(
+      'SQLITE_SYNCHRONOUS',
+      oneOf(SQLITE_SYNCHRONOUS_LEVELS, (s) => s.toLowerCase()),
+    ),
     LOG_LEVEL: withDefault(
       'LOG_LEVEL',
       oneOf(LOG_LEVELS, (s) => s.toLowerCase()),
@@ -378,6 +392,7 @@ export const envSchema = z
       webhookBodyLimitBytes: env.WEBHOOK_BODY_LIMIT_BYTES,
       uncountedKinds: env.UNCOUNTED_KINDS,
       statusCacheEntries: env.STATUS_CACHE_ENTRIES,
+      sqliteSynchronous: env.SQLITE_SYNCHRONOUS,
       logLevel: env.LOG_LEVEL,
       demo: env.DEMO,
       runsDemo,
@@ -429,6 +444,12 @@ export interface Config {
    * `STATUS_CACHE_ENTRIES`, default 10000. PostgreSQL ignores it (other instances write unseen).
    */
   readonly statusCacheEntries: number;
+  /**
+   * SQLite's `synchronous` level. Env `SQLITE_SYNCHRONOUS` (case-insensitive), default `full`: a
+   * commit (so an acknowledged webhook) is on disk before it returns. `normal` fsyncs only at
+   * checkpoints: a power loss may drop the last commits. PostgreSQL ignores it.
+   */
+  readonly sqliteSynchronous: SqliteSynchronous;
   /** pino level. Env `LOG_LEVEL` (case-insensitive), default `info`. */
   readonly logLevel: LogLevel;
   /**

@@ -3,7 +3,7 @@ import { AttendanceError } from '../core/index.js';
 import { createKyselyStore } from './kysely-store.js';
 import { parseDatabaseUrl } from './parse-database-url.js';
 import { openPostgresDriver } from './postgres/open-postgres-driver.js';
-import { openSqliteDriver } from './sqlite/open-sqlite-driver.js';
+import { openSqliteDriver, type SqliteDriverOptions } from './sqlite/open-sqlite-driver.js';
 import type { ReadCacheOptions } from './sqlite/read-cache.js';
 import type { StoreLogger } from './store-driver.js';
 import type { AttendanceStore } from './store.js';
@@ -15,6 +15,11 @@ export interface OpenStoreOptions {
    * metrics). PostgreSQL has no cache.
    */
   statusCache?: ReadCacheOptions;
+  /**
+   * SQLite: durability (`synchronous`, default `full`), the longest wait for another
+   * connection's lock (default 5 s) and a lock-wait observer. PostgreSQL ignores them.
+   */
+  sqlite?: Omit<SqliteDriverOptions, 'statusCache'>;
 }
 
 /**
@@ -32,7 +37,7 @@ export async function openStore(
   try {
     const driver =
       target.dialect === 'sqlite'
-        ? await openSqliteDriver(target.filename, { statusCache: opts.statusCache })
+        ? await openSqliteDriver(target.filename, { ...opts.sqlite, statusCache: opts.statusCache })
         : openPostgresDriver(target.connectionString, opts.logger);
     store = createKyselyStore(driver, opts.logger);
     await sql`select 1`.execute(driver.db);

@@ -53,6 +53,8 @@ export interface AttendanceMetrics {
   readonly statusReads: PlainCounter;
   /** SQLite status cache lookups: `hit` answered from memory, `miss` read from the database. */
   readonly statusCacheLookups: LabelledCounter<{ result: 'hit' | 'miss' }>;
+  /** SQLite statements that found the database locked by another connection and waited to retry. */
+  readonly sqliteLockWaits: PlainCounter;
   /** Prometheus text exposition of every metric in `registry`. */
   render(): Promise<string>;
   /** The Content-Type that goes with `render()`. */
@@ -126,6 +128,12 @@ export function createMetrics(options: CreateMetricsOptions = {}): AttendanceMet
     registers,
   });
 
+  const sqliteLockWaits = new Counter({
+    name: `${METRIC_PREFIX}sqlite_lock_waits_total`,
+    help: 'Times a SQLite statement found the database locked by another connection (the CLI, another process) and paused before retrying.',
+    registers,
+  });
+
   // Export every known label value from the start, so rate() and alerts see 0 rather than no series.
   for (const outcome of WEBHOOK_OUTCOMES) webhooksReceived.labels({ outcome }).inc(0);
   for (const outcome of RECONCILE_OUTCOMES) reconcilePasses.labels({ outcome }).inc(0);
@@ -146,6 +154,7 @@ export function createMetrics(options: CreateMetricsOptions = {}): AttendanceMet
     livekitApiErrors,
     statusReads,
     statusCacheLookups,
+    sqliteLockWaits,
     render: () => registry.metrics(),
     contentType: registry.contentType,
   };

@@ -33,6 +33,7 @@ describe('loadConfig', () => {
       webhookBodyLimitBytes: 1_048_576,
       uncountedKinds: ['EGRESS', 'INGRESS', 'AGENT', 'BRIDGE'],
       statusCacheEntries: 10_000,
+      sqliteSynchronous: 'full',
       logLevel: 'info',
       demo: 'auto',
       runsDemo: true,
@@ -86,6 +87,7 @@ describe('loadConfig', () => {
       WEBHOOK_BODY_LIMIT_BYTES: '2048',
       UNCOUNTED_KINDS: 'agent, egress,,AGENT',
       STATUS_CACHE_ENTRIES: '0',
+      SQLITE_SYNCHRONOUS: 'Normal',
       LOG_LEVEL: 'DEBUG',
       DEMO: 'off',
     });
@@ -104,6 +106,7 @@ describe('loadConfig', () => {
       webhookBodyLimitBytes: 2048,
       uncountedKinds: ['AGENT', 'EGRESS'],
       statusCacheEntries: 0,
+      sqliteSynchronous: 'normal',
       logLevel: 'debug',
       demo: 'off',
       runsDemo: false,
@@ -261,6 +264,7 @@ describe('loadConfig', () => {
       'must be an integer from 0 to 1000000',
       '"-1"',
     ],
+    ['SQLITE_SYNCHRONOUS', { SQLITE_SYNCHRONOUS: 'off' }, 'must be one of full, normal', '"off"'],
     [
       'LOG_LEVEL',
       { LOG_LEVEL: 'verbose' },

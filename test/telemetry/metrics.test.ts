@@ -15,6 +15,7 @@ describe('createMetrics', () => {
     metrics.livekitApiErrors.inc({ kind: 'timeout' });
     metrics.statusReads.inc();
     metrics.statusCacheLookups.inc({ result: 'hit' });
+    metrics.sqliteLockWaits.inc();
 
     const text = await metrics.render();
     const samples = text.split('\n').filter((l) => l !== '' && !l.startsWith('#'));
@@ -36,6 +37,7 @@ describe('createMetrics', () => {
         'livekit_attendance_status_reads_total 1',
         'livekit_attendance_status_cache_lookups_total{result="hit"} 1',
         'livekit_attendance_status_cache_lookups_total{result="miss"} 0',
+        'livekit_attendance_sqlite_lock_waits_total 1',
       ]),
     );
     expect(text).toContain('# TYPE livekit_attendance_reconcile_pass_duration_seconds histogram');
@@ -64,7 +66,7 @@ describe('createMetrics', () => {
       .split('\n')
       .filter((l) => l.startsWith('# TYPE '))
       .map((l) => l.split(' ')[2]);
-    expect(names.length).toBe(9);
+    expect(names.length).toBe(10);
     for (const name of names) expect(name).toMatch(/^livekit_attendance_/);
     expect(text).not.toMatch(/identity=|participant=|sid=|room=/);
   });

@@ -1,6 +1,5 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import Database from 'better-sqlite3';
 import { Kysely, sql } from 'kysely';
 import type { Database as Tables } from '../rows.js';
@@ -9,28 +8,47 @@ import { AttendanceSqliteDialect } from './attendance-sqlite-dialect.js';
 import { createPreparedReads } from './prepared-reads.js';
 import { createPreparedWrites } from './prepared-writes.js';
 import type { ReadCacheOptions } from './read-cache.js';
+import { waitWhileBusy, type LockWaitObserver } from './wait-while-busy.js';
 
 export const MEMORY_FILENAME = ':memory:';
-const BUSY_TIMEOUT_MS = 5_000;
-const WAL_RETRY_DELAY_MS = 20;
 /** Page cache per connection, in KiB (64 MiB). */
 const CACHE_KIB = 64 * 1024;
 /** Memory-mapped I/O window (256 MiB); pages beyond it are read as usual. */
 const MMAP_BYTES = 256 * 1024 * 1024;
 
+/** SQLite's `synchronous` levels this service offers (WAL mode). */
+export const SQLITE_SYNCHRONOUS_LEVELS = ['full', 'normal'] as const;
+export type SqliteSynchronous = (typeof SQLITE_SYNCHRONOUS_LEVELS)[number];
+
+export interface SqliteDriverOptions {
+  statusCache?: ReadCacheOptions | undefined;
+  /**
+   * `full` (default): every commit is on disk (the WAL fsynced) before it returns, so an
+   * acknowledged webhook survives a power loss or an OS crash. `normal`: the WAL is fsynced only at
+   * checkpoints; a power loss may drop the last commits (never corrupts), a process crash loses
+   * nothing. Ingest group-commits, so `full` costs one fsync per batch, not per webhook.
+   */
+  synchronous?: SqliteSynchronous | undefined;
+  /** Longest wait for another connection's lock, in ms; default LOCK_WAIT_MS (5 s). */
+  lockWaitMs?: number | undefined;
+  /** Told each time a statement found the database locked and waits (metrics, tests). */
+  onLockWait?: LockWaitObserver | undefined;
+}
+
 /** Opens (creating the file and its parent directory if missing) one better-sqlite3 connection. */
 export async function openSqliteDriver(
   filename: string,
-  opts: { statusCache?: ReadCacheOptions | undefined } = {},
+  opts: SqliteDriverOptions = {},
 ): Promise<StoreDriver> {
   if (filename !== MEMORY_FILENAME) mkdirSync(dirname(filename), { recursive: true });
-  const database = new Database(filename, { timeout: BUSY_TIMEOUT_MS });
+  // busy_timeout 0: SQLite's busy handler sleeps on the calling thread, which for better-sqlite3 is
+  // the event loop. A locked database answers SQLITE_BUSY at once and waitWhileBusy waits instead.
+  const database = new Database(filename, { timeout: 0 });
+  const wait = { maxWaitMs: opts.lockWaitMs, onWait: opts.onLockWait };
   try {
-    // busy_timeout: another connection holding the write lock is waited for, not an error.
-    database.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
-    await enableWal(database);
-    // NORMAL is durable enough under WAL: a power loss may drop the last commits, never corrupts.
-    database.pragma('synchronous = NORMAL');
+    database.pragma('busy_timeout = 0');
+    await enableWal(database, wait);
+    database.pragma(`synchronous = ${(opts.synchronous ?? 'full').toUpperCase()}`);
     database.pragma('foreign_keys = ON');
     // SQLite's default page cache is 2 MiB, smaller than the cycles table and index of a busy
     // deployment; a larger cache and memory-mapped reads keep status reads off the disk.
@@ -40,7 +58,13 @@ export async function openSqliteDriver(
     database.close();
     throw e;
   }
-  const db = new Kysely<Tables>({ dialect: new AttendanceSqliteDialect({ database }) });
+  const db = new Kysely<Tables>({
+    dialect: new AttendanceSqliteDialect({
+      database,
+      lockWaitMs: opts.lockWaitMs,
+      onLockWait: opts.onLockWait,
+    }),
+  });
   return {
     dialect: 'sqlite',
     db,
@@ -56,20 +80,13 @@ export async function openSqliteDriver(
 
 /**
  * WAL lets readers run beside the writer. Switching a new file to WAL needs an exclusive lock,
- * and when several processes open the file at once SQLite answers SQLITE_BUSY without waiting
- * for busy_timeout (reproduced with 6 processes). The mode persists in the file, so a retry
- * soon finds it already set.
+ * which another connection's open transaction (or several processes opening the file at once,
+ * reproduced with 6) keeps it from getting. The mode persists in the file, so a retry soon finds
+ * it already set.
  */
-async function enableWal(database: Database.Database): Promise<void> {
-  const deadline = Date.now() + BUSY_TIMEOUT_MS;
-  for (;;) {
-    try {
-      database.pragma('journal_mode = WAL');
-      return;
-    } catch (e: unknown) {
-      const busy = e instanceof Database.SqliteError && e.code === 'SQLITE_BUSY';
-      if (!busy || Date.now() >= deadline) throw e;
-      await sleep(WAL_RETRY_DELAY_MS);
-    }
-  }
+async function enableWal(
+  database: Database.Database,
+  wait: Parameters<typeof waitWhileBusy>[2],
+): Promise<void> {
+  await waitWhileBusy('journal_mode = WAL', () => database.pragma('journal_mode = WAL'), wait);
 }

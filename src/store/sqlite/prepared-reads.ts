@@ -9,6 +9,7 @@ import type { IdentityAttendanceRow } from '../cycle-ops.js';
 import type { Database } from '../rows.js';
 import type { IdentityAttendanceRows, StoreOps } from '../store.js';
 import { SqliteReadCache, type ReadCacheOptions } from './read-cache.js';
+import { isSqliteBusy } from './wait-while-busy.js';
 
 type HotReads = Pick<StoreOps, 'getIdentityAttendance'>;
 
@@ -54,6 +55,9 @@ export function createPreparedReads(
           const key = `${room.length}:${room}${identity}`;
           return Promise.resolve(prepared.cache.get(key, () => read(room, identity)));
         } catch (e: unknown) {
+          // A WAL read meets SQLITE_BUSY only while another connection recovers or cleans up the
+          // WAL; the generic read waits for that without blocking the event loop.
+          if (isSqliteBusy(e)) return generic.getIdentityAttendance(room, identity);
           return Promise.reject(e instanceof Error ? e : new Error(String(e)));
         }
       },
