@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
 import {
+  AttendanceError,
   coerceError,
   isAttendanceEvent,
   type Clock,
@@ -170,6 +171,12 @@ export class WebhookIngestor {
     try {
       for (const id of await this.storeAndApply(unique)) inserted.add(id);
     } catch (e: unknown) {
+      if (e instanceof AttendanceError && e.code === 'database_busy') {
+        // The database is locked by another process, not refusing these events: trying each
+        // alone would wait out the lock once per event. Answer 503 now; LiveKit retries.
+        for (const p of batch) p.reject(e);
+        return;
+      }
       // One event that cannot be applied must not hold back the rest of its burst: each is tried
       // alone, now, and only the ones that still fail wait in the inbox for the retry loop.
       this.deps.logger.warn(
