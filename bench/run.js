@@ -1,7 +1,10 @@
 // `npm run bench`: one run, all scenarios, so the ratios are comparable.
 //   node bench/run.js            the benchmark (about 2 minutes)
-//   node bench/run.js --only=sqlite-ingest,sqlite-reads,postgres,reconcile
+//   node bench/run.js --only=sqlite-ingest,sqlite-sync,sqlite-reads,postgres,postgres-scale,reconcile
 //                                a subset (the bare routes always run: the ratios need them)
+//   node bench/run.js --only=reconcile-heap
+//                                heap over 300 scheduled passes at 1,000 rooms × 20 (about 10
+//                                minutes, so not in the default set; BENCH_HEAP_PASSES changes it)
 //   node bench/run.js --profile  the same, with --cpu-prof on the server children and a summary of
 //                                the hot spots, plus in-process timing of the pieces
 //                                (numbers are lower under the profiler; use it for the why, not the what)
@@ -22,9 +25,17 @@ const HERE = dirname(fileURLToPath(import.meta.url));
 const API_TOKEN = 'bench-api-token-0123456789';
 const PG_URL = process.env.BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const PROFILE = process.argv.includes('--profile');
-const SCENARIOS = ['sqlite-ingest', 'sqlite-reads', 'postgres', 'reconcile'];
+const DEFAULT_SCENARIOS = [
+  'sqlite-ingest',
+  'sqlite-sync',
+  'sqlite-reads',
+  'postgres',
+  'postgres-scale',
+  'reconcile',
+];
+const SCENARIOS = [...DEFAULT_SCENARIOS, 'reconcile-heap'];
 const onlyArg = process.argv.find((a) => a.startsWith('--only='));
-const ONLY = new Set(onlyArg ? onlyArg.slice('--only='.length).split(',') : SCENARIOS);
+const ONLY = new Set(onlyArg ? onlyArg.slice('--only='.length).split(',') : DEFAULT_SCENARIOS);
 for (const s of ONLY) {
   if (!SCENARIOS.includes(s)) {
     console.error(`unknown scenario ${s}; choose from ${SCENARIOS.join(', ')}`);
@@ -64,8 +75,8 @@ process.on('exit', () => {
   for (const child of children) child.kill('SIGKILL');
 });
 
-function spawnServer(mode, env = {}, profileName = null) {
-  const nodeArgs = [];
+function spawnServer(mode, env = {}, profileName = null, extraNodeArgs = []) {
+  const nodeArgs = [...extraNodeArgs];
   if (profileName) {
     const dir = join(PROFILE_DIR, profileName);
     rmSync(dir, { recursive: true, force: true });
@@ -100,6 +111,7 @@ function spawnServer(mode, env = {}, profileName = null) {
   });
   return {
     ready,
+    child,
     async stop() {
       child.send('stop');
       const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
@@ -114,12 +126,22 @@ function spawnServer(mode, env = {}, profileName = null) {
 }
 
 /** Runs autocannon; `next()` (optional) gives each request's {method,path,headers,body}. */
-function load({ port, duration, method = 'GET', path = '/', headers, body, next, requests }) {
+function load({
+  port,
+  duration,
+  method = 'GET',
+  path = '/',
+  headers,
+  body,
+  next,
+  requests,
+  connections = CONNECTIONS,
+}) {
   return new Promise((resolve, reject) => {
     let instance;
     const opts = {
       url: `http://127.0.0.1:${port}${path}`,
-      connections: CONNECTIONS,
+      connections,
       duration,
       method,
       headers,
@@ -280,6 +302,7 @@ const sqliteFile = join(sqliteDir, 'attendance.db');
 let sqliteIngest;
 try {
   if (ONLY.has('sqlite-ingest')) await sqliteIngestScenario();
+  if (ONLY.has('sqlite-sync')) await sqliteSyncScenario();
   if (ONLY.has('sqlite-reads')) await sqliteReadScenario();
 } finally {
   if (!PROFILE && !process.env.BENCH_KEEP) rmSync(sqliteDir, { recursive: true, force: true });
@@ -321,6 +344,76 @@ async function sqliteIngestScenario() {
     notes.push(`sqlite: ${answered} webhooks answered 2xx but ${stored} stored`);
   sqliteIngest.stored = stored;
   await stopServer(server, 'sqlite ingest');
+}
+
+/**
+ * The durable setting beside the old one: ingest into fresh files with synchronous=NORMAL and
+ * =FULL, alternating (N, F, N, F) so that a machine that gets busier or quieter during the run
+ * weighs on both alike. The same pre-signed webhooks go to every file.
+ */
+async function sqliteSyncScenario() {
+  log('\n[2b] webhook ingest → SQLite, synchronous=NORMAL (before) and FULL (now the default)');
+  const t0 = performance.now();
+  const warmup = generateWebhooks({ tag: 'w', rooms: 50, identitiesPerRoom: 20, count: 30_000 });
+  const pool = generateWebhooks({
+    tag: '',
+    rooms: ROOMS,
+    identitiesPerRoom: IDENTITIES,
+    count: SQLITE_POOL,
+  });
+  log(`  signed ${fmt(warmup.length + pool.length)} webhooks in ${fmt(performance.now() - t0)} ms`);
+  const { default: Database } = await import('better-sqlite3');
+  const rounds = { normal: [], full: [] };
+  for (const [i, level] of ['normal', 'full', 'normal', 'full'].entries()) {
+    const file = join(sqliteDir, `sync-${i}-${level}.db`);
+    const server = spawnServer('service', {
+      BENCH_DATABASE_URL: `sqlite:${file}`,
+      BENCH_SQLITE_SYNCHRONOUS: level,
+    });
+    const port = await server.ready;
+    const { s, answered, built } = await ingestScenario({
+      label: `sqlite ${level}`,
+      port,
+      pool,
+      warmup,
+    });
+    await stopServer(server, `sqlite ingest ${level}`);
+    const db = new Database(file, { readonly: true, fileMustExist: true });
+    const stored = db.prepare('select count(*) as n from inbox').get().n;
+    db.close();
+    if (stored < answered || stored > built)
+      notes.push(`sqlite ${level}: ${answered} webhooks answered 2xx but ${stored} stored`);
+    log(
+      `  round ${i + 1}, synchronous=${level.toUpperCase()}: ${fmt(s.rps)}/s p50 ${s.p50} ms p99 ${s.p99} ms` +
+        ` (stored ${fmt(stored)}, non-2xx ${s.non2xx}, errors ${s.errors})`,
+    );
+    rounds[level].push(s);
+  }
+  const mean = (list) => ({
+    rps: list.reduce((a, r) => a + r.rps, 0) / list.length,
+    p50: Math.max(...list.map((r) => r.p50)),
+    p99: Math.max(...list.map((r) => r.p99)),
+    total: list.reduce((a, r) => a + r.total, 0),
+    ok: list.reduce((a, r) => a + r.ok, 0),
+    non2xx: list.reduce((a, r) => a + r.non2xx, 0),
+    errors: list.reduce((a, r) => a + r.errors, 0),
+    durationS: list.reduce((a, r) => a + r.durationS, 0),
+  });
+  const normal = mean(rounds.normal);
+  const full = mean(rounds.full);
+  addRow('webhook ingest, SQLite, synchronous=NORMAL (old)', normal, {
+    ratio: normal.rps / bare.post.rps,
+    ratioTo: 'bare POST',
+    rounds: rounds.normal,
+  });
+  const ratio = full.rps / normal.rps;
+  addRow('webhook ingest, SQLite, synchronous=FULL', full, {
+    ratio,
+    ratioTo: 'NORMAL',
+    target: '≥ 0.8× NORMAL',
+    pass: ratio >= 0.8 && full.non2xx === 0 && full.errors === 0,
+    rounds: rounds.full,
+  });
 }
 
 async function sqliteReadScenario() {
@@ -474,6 +567,181 @@ if (ONLY.has('postgres')) {
   }
 }
 
+// ---------- 3b. PostgreSQL ingest, one and two service processes ----------
+/** Two autocannon instances of half the connections each, one per port, sharing one cursor. */
+async function loadSplit({ ports, duration, cursor }) {
+  const results = await Promise.all(
+    ports.map((port) =>
+      load({ port, duration, connections: CONNECTIONS / 2, next: () => cursor.next() }),
+    ),
+  );
+  const parts = results.map(summarise);
+  return {
+    rps: parts.reduce((a, p) => a + p.ok, 0) / Math.max(...parts.map((p) => p.durationS)),
+    p50: Math.max(...parts.map((p) => p.p50)),
+    p99: Math.max(...parts.map((p) => p.p99)),
+    total: parts.reduce((a, p) => a + p.total, 0),
+    ok: parts.reduce((a, p) => a + p.ok, 0),
+    non2xx: parts.reduce((a, p) => a + p.non2xx, 0),
+    errors: parts.reduce((a, p) => a + p.errors, 0),
+    durationS: Math.max(...parts.map((p) => p.durationS)),
+  };
+}
+
+if (ONLY.has('postgres-scale')) {
+  log('\n[3b] verified webhook ingest → PostgreSQL, 1 and 2 service processes on one database');
+  const { default: pg } = await import('pg');
+  const admin = new pg.Client({ connectionString: PG_URL, connectionTimeoutMillis: 3_000 });
+  let reachable = true;
+  try {
+    await admin.connect();
+  } catch (e) {
+    reachable = false;
+    const msg = `PostgreSQL at ${PG_URL} is not reachable (${e.message}): 1 vs 2 processes skipped`;
+    log(`  NOTICE: ${msg}`);
+    notes.push(msg);
+  }
+  if (reachable) {
+    const warmup = generateWebhooks({ tag: 'pw', rooms: 50, identitiesPerRoom: 20, count: 15_000 });
+    const pool = generateWebhooks({
+      tag: 'p',
+      rooms: ROOMS,
+      identitiesPerRoom: IDENTITIES,
+      count: PG_POOL,
+    });
+    const scale = {};
+    try {
+      for (const processes of [1, 2]) {
+        const schema = `bench_${process.pid}_${randomBytes(4).toString('hex')}`;
+        await admin.query(`create schema "${schema}"`);
+        try {
+          const url = new URL(PG_URL);
+          url.searchParams.set('options', `-c search_path=${schema}`);
+          // Started one after the other: the second finds the schema migrated.
+          const servers = [];
+          for (let i = 0; i < processes; i++) {
+            const server = spawnServer('service', { BENCH_DATABASE_URL: url.toString() });
+            servers.push({ server, port: await server.ready });
+          }
+          // The same two load generators either way: both to the one process, or one to each.
+          const ports =
+            processes === 1 ? [servers[0].port, servers[0].port] : servers.map((x) => x.port);
+          const wc = webhookCursor(warmup);
+          const w = await loadSplit({ ports, duration: WARMUP_S, cursor: wc });
+          const cursor = webhookCursor(pool);
+          const result = await loadSplit({ ports, duration: INGEST_S, cursor });
+          if (cursor.used >= pool.length)
+            notes.push(`postgres ×${processes}: the pool of ${pool.length} webhooks ran out`);
+          for (const { server } of servers) await stopServer(server, `postgres ×${processes}`);
+          const stored = Number(
+            (await admin.query(`select count(*) as n from "${schema}".inbox`)).rows[0].n,
+          );
+          const answered = w.ok + result.ok;
+          const built = wc.used + cursor.used;
+          log(
+            `  stored ${fmt(stored)} inbox rows (${fmt(answered)} answered 2xx, ${fmt(built)} built)`,
+          );
+          if (stored < answered || stored > built)
+            notes.push(
+              `postgres ×${processes}: ${answered} webhooks answered 2xx but ${stored} stored`,
+            );
+          scale[processes] = result;
+          const name = `webhook ingest, PostgreSQL, ${processes} service process${processes === 1 ? '' : 'es'}`;
+          addRow(
+            name,
+            result,
+            processes === 1
+              ? { ratio: result.rps / bare.post.rps, ratioTo: 'bare POST' }
+              : { ratio: result.rps / scale[1].rps, ratioTo: '1 process' },
+          ).stored = stored;
+        } finally {
+          await admin.query(`drop schema "${schema}" cascade`);
+        }
+      }
+    } finally {
+      await admin.end();
+    }
+  }
+}
+
+// ---------- 6. heap over many scheduled reconcile passes ----------
+const heap = {};
+if (ONLY.has('reconcile-heap')) {
+  const passes = Number(process.env.BENCH_HEAP_PASSES ?? 300);
+  const every = 10;
+  log(
+    `\n[6] heap over ${passes} scheduled reconcile passes, 1,000 rooms × 20 participants` +
+      ' (emulator here, service in a child with --expose-gc)',
+  );
+  const { startEmulatorServer } = await import('../dist/emulator/index.js');
+  const dir = mkdtempSync(join(os.tmpdir(), 'attendance-bench-heap-'));
+  const emu = await startEmulatorServer({ port: 0 });
+  emu.emulator.populate({ rooms: 1000, participantsPerRoom: 20 });
+  const t0 = performance.now();
+  const samples = [];
+  const failures = [];
+  try {
+    const server = spawnServer(
+      'reconcile-heap',
+      {
+        BENCH_DATABASE_URL: `sqlite:${join(dir, 'attendance.db')}`,
+        BENCH_LIVEKIT_URL: emu.url,
+        BENCH_PASSES: String(passes),
+        BENCH_SAMPLE_EVERY: String(every),
+        BENCH_GAP_MS: '50',
+      },
+      null,
+      ['--expose-gc'],
+    );
+    await server.ready;
+    await new Promise((resolve, reject) => {
+      server.child.on('message', (m) => {
+        if (m.type === 'sample') {
+          samples.push({
+            pass: m.pass,
+            heapUsed: m.heapUsed,
+            atS: (performance.now() - t0) / 1000,
+          });
+          log(`  pass ${m.pass}: heapUsed ${(m.heapUsed / 2 ** 20).toFixed(1)} MiB`);
+        } else if (m.type === 'failed') failures.push(m);
+        else if (m.type === 'done') resolve();
+      });
+      server.child.once('exit', (code) =>
+        reject(new Error(`reconcile-heap server exited (${code})`)),
+      );
+    });
+    await stopServer(server, 'reconcile heap');
+  } finally {
+    await emu.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+  // Warm-up: the first sixth, at most 50 passes (the first one opens 20,000 cycles; caches and
+  // JIT settle).
+  heap.warmupPasses = Math.max(every, Math.min(50, Math.floor(passes / 6 / every) * every));
+  const after = samples.filter((x) => x.pass >= heap.warmupPasses);
+  const base = after[0]?.heapUsed ?? NaN;
+  const max = Math.max(...after.map((x) => x.heapUsed));
+  const min = Math.min(...after.map((x) => x.heapUsed));
+  const last = after.at(-1)?.heapUsed ?? NaN;
+  Object.assign(heap, {
+    passes,
+    seconds: (performance.now() - t0) / 1000,
+    samples,
+    failures: failures.length,
+    baseMiB: base / 2 ** 20,
+    lastMiB: last / 2 ** 20,
+    minMiB: min / 2 ** 20,
+    maxMiB: max / 2 ** 20,
+    spread: max / min - 1,
+    pass: max / min <= 1.1 && failures.length === 0,
+  });
+  log(
+    `  ${passes} passes in ${fmt(heap.seconds)} s; after pass ${heap.warmupPasses}: ${heap.baseMiB.toFixed(1)} → ${heap.lastMiB.toFixed(1)} MiB` +
+      ` (min ${heap.minMiB.toFixed(1)}, max ${heap.maxMiB.toFixed(1)}, spread ${(heap.spread * 100).toFixed(1)} %)` +
+      `, ${failures.length} passes not ok`,
+  );
+}
+
 // ---------- 5. reconcile pass ----------
 const reconcile = {};
 if (ONLY.has('reconcile')) {
@@ -571,6 +839,17 @@ for (const pass of ['first', 'second']) {
     p.pass ? 'PASS' : 'FAIL',
   ]);
 }
+if (heap.samples) {
+  mdRows.push([
+    `heap after GC over ${heap.passes} scheduled passes (1,000 rooms × 20)`,
+    `${heap.baseMiB.toFixed(0)} → ${heap.lastMiB.toFixed(0)} MiB`,
+    '',
+    '',
+    `spread ${(heap.spread * 100).toFixed(1)} % after pass ${heap.warmupPasses}`,
+    'flat within 10 %',
+    heap.pass ? 'PASS' : 'FAIL',
+  ]);
+}
 const widths = header.map((h, i) => Math.max(h.length, ...mdRows.map((r) => String(r[i]).length)));
 const line = (cells) => `| ${cells.map((c, i) => String(c).padEnd(widths[i])).join(' | ')} |`;
 const table = [
@@ -593,7 +872,7 @@ const md = [
 writeFileSync(join(HERE, 'results.md'), `${md}\n`);
 writeFileSync(
   join(HERE, 'results.json'),
-  `${JSON.stringify({ meta, results: rows, reconcile, pieces, notes }, null, 2)}\n`,
+  `${JSON.stringify({ meta, results: rows, reconcile, heap, pieces, notes }, null, 2)}\n`,
 );
 log('\nwrote bench/results.json and bench/results.md');
 

@@ -1,7 +1,11 @@
 // Bench server child. `node bench/server.js bare` serves two trivial Fastify routes;
 // `node bench/server.js service` serves the real app (createRuntime + buildRuntimeApp) on
-// BENCH_DATABASE_URL (and BENCH_STATUS_CACHE_ENTRIES, if set), with no LiveKit (so no reconciler
-// calls) and no scheduler.
+// BENCH_DATABASE_URL (and BENCH_STATUS_CACHE_ENTRIES, BENCH_SQLITE_SYNCHRONOUS, if set), with no
+// LiveKit (so no reconciler calls) and no scheduler.
+// `node --expose-gc bench/server.js reconcile-heap` runs the real runtime against the LiveKit at
+// BENCH_LIVEKIT_URL with a ReconcileScheduler whose passes follow each other BENCH_GAP_MS apart;
+// after every BENCH_SAMPLE_EVERY-th pass, between passes, it collects garbage and sends
+// { type: 'sample', pass, heapUsed } over IPC, and { type: 'done' } after BENCH_PASSES passes.
 // Prints `READY <port>` on stdout once listening; exits cleanly on SIGTERM or an IPC 'stop'
 // (so that --cpu-prof can write its profile).
 import Fastify from 'fastify';
@@ -37,6 +41,7 @@ if (mode === 'bare') {
     LOG_LEVEL: 'silent',
     API_TOKEN,
     STATUS_CACHE_ENTRIES: process.env.BENCH_STATUS_CACHE_ENTRIES,
+    SQLITE_SYNCHRONOUS: process.env.BENCH_SQLITE_SYNCHRONOUS,
   });
   const logger = createLogger({ level: 'silent' });
   const rt = await createRuntime({
@@ -53,8 +58,59 @@ if (mode === 'bare') {
     await rt.close();
   };
   process.stdout.write(`READY ${new URL(address).port}\n`);
+} else if (mode === 'reconcile-heap') {
+  if (typeof globalThis.gc !== 'function') throw new Error('reconcile-heap needs node --expose-gc');
+  const { loadConfig } = await import('../dist/config/index.js');
+  const { createLogger } = await import('../dist/telemetry/index.js');
+  const { createRuntime } = await import('../dist/main.js');
+  const { ReconcileScheduler } = await import('../dist/service/index.js');
+  const passes = Number(process.env.BENCH_PASSES);
+  const every = Number(process.env.BENCH_SAMPLE_EVERY);
+  const logger = createLogger({ level: 'silent' });
+  const rt = await createRuntime({
+    config: loadConfig({
+      DATABASE_URL: process.env.BENCH_DATABASE_URL,
+      LOG_LEVEL: 'silent',
+      API_TOKEN,
+    }),
+    logger,
+    livekit: {
+      url: process.env.BENCH_LIVEKIT_URL,
+      apiKey: 'devkey',
+      apiSecret: 'secret',
+      timeoutMs: 30_000,
+    },
+  });
+  // The production scheduler, with a gap instead of RECONCILE_INTERVAL_SECONDS (at least 5 s).
+  const scheduler = new ReconcileScheduler({
+    reconciler: rt.reconciler,
+    intervalMs: Number(process.env.BENCH_GAP_MS),
+    logger,
+  });
+  let done = 0;
+  rt.events.on('reconcile:pass:complete', (report) => {
+    done++;
+    const pass = done;
+    const { outcome } = report;
+    // After the pass has returned and before the next one starts (BENCH_GAP_MS later); the
+    // closure holds no report, so the GC below may collect this one.
+    setImmediate(() => {
+      if (outcome !== 'ok') process.send({ type: 'failed', pass, outcome });
+      if (pass % every === 0 || pass === 1) {
+        globalThis.gc();
+        process.send({ type: 'sample', pass, heapUsed: process.memoryUsage().heapUsed });
+      }
+      if (pass === passes) process.send({ type: 'done' });
+    });
+  });
+  close = async () => {
+    await scheduler.stop();
+    await rt.close();
+  };
+  process.stdout.write('READY 0\n');
+  scheduler.start();
 } else {
-  throw new Error(`unknown mode ${mode}; use bare or service`);
+  throw new Error(`unknown mode ${mode}; use bare, service or reconcile-heap`);
 }
 
 let stopping = false;
