@@ -392,8 +392,13 @@ describeEachDialect('one write path: observations and webhooks fold alike', (dia
     }).finally(() => {
       rebuilding = false;
     });
+    // Each reader yields a macrotask between reads, as a client's requests would: the rebuild
+    // yields between pages too, and a loop of reads answered from memory would starve it.
     const readers = keys.map(async (key) => {
-      while (rebuilding) await read(key);
+      while (rebuilding) {
+        await read(key);
+        await new Promise<void>((resolve) => setImmediate(resolve));
+      }
     });
     const result = await rebuild;
     await Promise.all([...readers, ...betweenRooms]);
