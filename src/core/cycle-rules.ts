@@ -164,17 +164,26 @@ function openedByOf(cycle: Cycle): CycleSource {
  * room's `room_finished` ended: LiveKit sends every participant's `participant_left` before it, so
  * such a cycle lost its leave, and the room's end is an upper bound, not the leave. The next answer
  * that leaves it out (the room is gone) dates it at its last confirmation instead: never past the
- * last moment LiveKit showed the participant (attendance-model, guarantees).
+ * last moment LiveKit showed the participant (attendance-model, guarantees). `finishedSinceMs`
+ * limits the latter to rooms that finished since then (see UNCONFIRMED_END_WINDOW_MS).
  */
-export function awaitsConfirmation(cycle: Cycle): boolean {
+export function awaitsConfirmation(cycle: Cycle, finishedSinceMs = -Infinity): boolean {
   if (isOpen(cycle)) return true;
   return (
     cycle.endedBy === 'room_finished' &&
     cycle.webhookEndedAtMs === null &&
     cycle.roomFinishedAtMs !== null &&
+    cycle.roomFinishedAtMs >= finishedSinceMs &&
     (cycle.lastAbsentAtMs === null || cycle.lastAbsentAtMs <= cycle.roomFinishedAtMs)
   );
 }
+
+/**
+ * How long after its room finished a cycle that only `room_finished` ended is still asked about
+ * (a LiveKit outage longer than this leaves it at the room's end). It bounds the work of a pass and
+ * keeps history from before an upgrade as it was.
+ */
+export const UNCONFIRMED_END_WINDOW_MS = 24 * 60 * 60_000;
 
 /** Is the cycle still open (LiveKit has not ended it and the reconciler has not closed it)? */
 export function isOpen(cycle: Cycle): boolean {

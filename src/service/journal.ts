@@ -76,8 +76,17 @@ interface StoredObservation {
  * known from earlier journal entries. Those listings are journaled reduced (sid, identity, state),
  * which folds to the same cycle: a pass over a 20-person room then journals ~1 KB, not ~4 KB.
  */
-function alreadyKnown(cycle: Cycle | undefined, p: ListedParticipant): boolean {
+function alreadyKnown(
+  cycle: Cycle | undefined,
+  p: ListedParticipant,
+  obs: RoomObservation,
+): boolean {
   if (cycle === undefined || cycle.name === null) return false;
+  // A reduced listing decodes without a join time, so the fold would give it the room sid: only
+  // reduce when the full one got it too.
+  const roomSidSame =
+    obs.roomsListedAtMs === null || p.joinedAtMs === null || p.joinedAtMs <= obs.roomsListedAtMs;
+  if (!roomSidSame) return false;
   const version = p.version ?? 0;
   const sameName = p.name === cycle.name && (p.kind ?? 'STANDARD') === cycle.kind;
   const nameKnown = version < cycle.nameVersion || (version === cycle.nameVersion && sameName);
@@ -98,7 +107,7 @@ export function encodeObservation(
     requestedAtMs: obs.requestedAtMs,
     answeredAtMs: obs.answeredAtMs,
     listed: obs.listed.map((p) =>
-      alreadyKnown(known.get(p.sid), p) ? [p.sid, p.identity, STATE_CODES[p.state]] : p,
+      alreadyKnown(known.get(p.sid), p, obs) ? [p.sid, p.identity, STATE_CODES[p.state]] : p,
     ),
     absent: obs.absent.map((a) => [a.sid, a.identity]),
   };

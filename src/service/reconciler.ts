@@ -7,6 +7,7 @@ import {
   awaitsConfirmation,
   coerceError,
   observeRoom,
+  UNCONFIRMED_END_WINDOW_MS,
   type Clock,
   type Cycle,
   type ReconcileAction,
@@ -80,7 +81,10 @@ export class Reconciler {
   /** The fencing token of the lease this pass holds. */
   private leaseToken: number | null = null;
 
-  /** Runs one pass after any running one has ended. `skipIfBusy` drops it instead (scheduled ticks). */
+  /**
+   * Runs one pass after any running one in this process has ended. `skipIfBusy` (scheduled ticks)
+   * skips it when another instance holds the lease, instead of waiting for it.
+   */
   runPass(opts: PassOptions & { skipIfBusy?: boolean }): Promise<ReconcileReport | null> {
     const run = this.queue.then(() => this.passWithLease(opts));
     this.queue = run.catch(() => undefined);
@@ -149,10 +153,15 @@ export class Reconciler {
     let apiCalls = 0;
     let roomsChecked = 0;
 
-    const openByRoom = groupByRoom(await this.cyclesAwaitingConfirmation(opts.room ?? undefined));
+    const openByRoom = groupByRoom(
+      await this.cyclesAwaitingConfirmation(opts.room ?? undefined),
+      startedAtMs - UNCONFIRMED_END_WINDOW_MS,
+    );
     apiCalls += 1;
-    const live = await gateway.listRooms(opts.room ? [opts.room] : undefined);
+    // Taken before the request, like every time of an answer: a join after it may be in an
+    // incarnation this list never saw.
     const roomsListedAtMs = clock.now();
+    const live = await gateway.listRooms(opts.room ? [opts.room] : undefined);
     if (!live.ok) {
       // Rule 4: LiveKit unreachable: nothing closes; every room we care about is marked failing.
       const rooms = new Set([...openByRoom.keys(), ...(opts.room ? [opts.room] : [])]);
@@ -337,7 +346,6 @@ export class Reconciler {
         { ...base, apiCalls: 1, unverified: [{ room, ...error }], error },
       );
     }
-    const roomsListedAtMs = clock.now();
     const open = await this.cyclesAwaitingConfirmation(room);
     const requestedAtMs = clock.now();
     const listed = await gateway.listParticipants(room);
@@ -351,7 +359,7 @@ export class Reconciler {
       id: `RO_${randomUUID()}`,
       room,
       roomSid: live.value.find((r) => r.name === room)?.sid ?? null,
-      roomsListedAtMs,
+      roomsListedAtMs: startedAtMs, // before ListRooms was sent
       requestedAtMs,
       answeredAtMs,
       listed: listed.value,
@@ -374,9 +382,10 @@ export class Reconciler {
   /** Open cycles, and cycles only `room_finished` ended (core `awaitsConfirmation`). */
   private async cyclesAwaitingConfirmation(room?: string): Promise<Cycle[]> {
     const { store } = this.deps.writer;
+    const since = this.deps.clock.now() - UNCONFIRMED_END_WINDOW_MS;
     const [open, unconfirmed] = await Promise.all([
       store.listOpenCycles(room),
-      store.listUnconfirmedEnds(room),
+      store.listUnconfirmedEnds(since, room),
     ]);
     return [...open, ...unconfirmed];
   }
@@ -443,10 +452,10 @@ function toActionReport(a: ReconcileAction): ReconcileActionReport {
   return { room: a.room, identity: a.identity, sid: a.sid, action: a.type, atMs: a.atMs };
 }
 
-function groupByRoom(cycles: Cycle[]): Map<string, Cycle[]> {
+function groupByRoom(cycles: Cycle[], sinceMs: number): Map<string, Cycle[]> {
   const m = new Map<string, Cycle[]>();
   for (const c of cycles) {
-    if (!awaitsConfirmation(c)) continue;
+    if (!awaitsConfirmation(c, sinceMs)) continue;
     const list = m.get(c.room);
     if (list) list.push(c);
     else m.set(c.room, [c]);

@@ -151,7 +151,7 @@ export function createCycleOps(
       return rows.map(fromCycleRow);
     },
 
-    async listUnconfirmedEnds(room) {
+    async listUnconfirmedEnds(finishedSinceMs, room) {
       // The predicate of cycles_unconfirmed_end_idx, so the planner can use that partial index.
       let query = db
         .selectFrom('cycles')
@@ -160,6 +160,7 @@ export function createCycleOps(
         .where('ended_by', '=', sql.lit('room_finished'))
         .where('webhook_ended_at_ms', 'is', null)
         .where('room_finished_at_ms', 'is not', null)
+        .where('room_finished_at_ms', '>=', finishedSinceMs)
         .where((eb) =>
           eb.or([
             eb('last_absent_at_ms', 'is', null),

@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import { fromRoomVerificationRow } from './rows.js';
 import type { Database } from './rows.js';
 import { chunkForParameters } from './store-driver.js';
@@ -67,7 +67,12 @@ export function createRoomOps(db: Kysely<Database>): RoomOps {
         })
         .onConflict((oc) =>
           oc.column('room').doUpdateSet((eb) => ({
-            last_verified_at_ms: eb.ref('excluded.last_verified_at_ms'),
+            // Never backwards: a pass batch committing late must not hide a newer live check.
+            last_verified_at_ms: sql<number>`case
+              when room_verifications.last_verified_at_ms is null
+                or excluded.last_verified_at_ms > room_verifications.last_verified_at_ms
+              then excluded.last_verified_at_ms
+              else room_verifications.last_verified_at_ms end`,
             last_attempt_at_ms: eb.ref('excluded.last_attempt_at_ms'),
             last_error: null,
             consecutive_failures: 0,

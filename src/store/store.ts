@@ -103,9 +103,10 @@ export interface StoreOps {
   listOpenCycles(room?: string): Promise<Cycle[]>;
   /**
    * Cycles that only their room's `room_finished` ended, with no leave of their own and no answer
-   * from LiveKit since the finish (core `awaitsConfirmation`), optionally of one room, by room, sid.
+   * from LiveKit since the finish (core `awaitsConfirmation`), whose room finished at or after
+   * `finishedSinceMs`, optionally of one room, by room, sid.
    */
-  listUnconfirmedEnds(room?: string): Promise<Cycle[]>;
+  listUnconfirmedEnds(finishedSinceMs: number, room?: string): Promise<Cycle[]>;
   /** Open cycles of one room incarnation (room sid). */
   listOpenCyclesByRoomSid(roomSid: string): Promise<Cycle[]>;
   /** Every cycle of one room incarnation (room sid): what a `room_finished` bounds. */

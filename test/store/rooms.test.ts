@@ -68,4 +68,11 @@ describeEachDialect('store rooms', (dialect) => {
       '教室/101',
     ]);
   });
+
+  it('never moves lastVerifiedAt backwards when an older answer commits later', async () => {
+    const { store } = ctx;
+    await store.markRoomVerified('late', T0 + 10_000);
+    await store.markRoomVerified('late', T0);
+    expect((await store.getRoomVerification('late'))?.lastVerifiedAtMs).toBe(T0 + 10_000);
+  });
 });

@@ -32,7 +32,8 @@ export async function up(db: Kysely<any>): Promise<void> {
   const trueValue = isPostgres ? sql`true` : sql`1`;
   await sql`
     update cycles set
-      room_sid_rank = case when room_sid is null then -1 else ${sql.lit(Number.MAX_SAFE_INTEGER)} end,
+      room_sid_rank = case when room_sid is null then -1
+        when opened_by = 'webhook' then ${sql.lit(Number.MAX_SAFE_INTEGER)} else 0 end,
       join_seen = case when opened_by = 'webhook' then ${trueValue} else ${falseValue} end,
       observed = case when opened_by = 'reconciler' then ${trueValue} else ${falseValue} end,
       webhook_ended_at_ms = case when ended_by = 'webhook' then ended_at_ms end,
