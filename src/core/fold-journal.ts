@@ -100,6 +100,8 @@ export function foldJournal(state: FoldState, entries: readonly JournalEntry[]):
   const finished = new Map<string, { roomSid: string; room: string; atMs: number }>();
   const roomsWithUnseenSids = new Set<string>();
   const transitions: ObservationTransition[] = [];
+  /** Sids named by events other than an aborted connection: proof of loss unless a join shows. */
+  const suspects = new Map<string, string>();
   for (const entry of entries) {
     if (entry.kind === 'observation') {
       foldObservation(state, entry.observation, transitions);
@@ -114,15 +116,15 @@ export function foldJournal(state: FoldState, entries: readonly JournalEntry[]):
     }
     if (!touchesCycle(event)) continue;
     const existing = state.cycles.get(event.participant.sid);
-    // An aborted connection never had a join to lose, so it proves nothing (reconciliation rule 7).
-    if (
-      existing === undefined &&
-      event.type !== 'participant_joined' &&
-      event.type !== 'participant_connection_aborted'
-    ) {
-      roomsWithUnseenSids.add(event.room.name);
-    }
     state.cycles.set(event.participant.sid, foldParticipantEvent(state, existing, event));
+    // An aborted connection never had a join to lose, so it proves nothing (reconciliation rule 7).
+    if (event.type !== 'participant_connection_aborted')
+      suspects.set(event.participant.sid, event.room.name);
+  }
+  // Decided on the folded state, so that a join later in the same batch clears its sid.
+  for (const [sid, room] of suspects) {
+    const cycle = state.cycles.get(sid);
+    if (cycle !== undefined && !cycle.joinSeen && !cycle.observed) roomsWithUnseenSids.add(room);
   }
   const changed = [...state.cycles.values()].filter((c) => {
     const before = original.get(c.sid);

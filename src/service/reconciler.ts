@@ -116,25 +116,32 @@ export class Reconciler {
     }
     this.leaseLost = false;
     this.leaseToken = token;
-    let renewing: Promise<void> = Promise.resolve();
+    // One renewal at a time: a slow database must not stack renewals that land after release
+    // (one would take the lease again, for a full TTL, with no pass running).
+    const renewals: { inFlight: Promise<void> | null } = { inFlight: null };
     const renewal = setInterval(() => {
-      renewing = this.tryLease().then(
-        // A new token means the lease expired in between, even if nobody else took it.
-        (renewed) => {
-          if (renewed !== token) this.leaseLost = true;
-        },
-        // A renewal that failed may have let the lease expire: treat it as lost.
-        () => {
-          this.leaseLost = true;
-        },
-      );
+      if (renewals.inFlight) return;
+      renewals.inFlight = this.tryLease()
+        .then(
+          // A new token means the lease expired in between, even if nobody else took it.
+          (renewed) => {
+            if (renewed !== token) this.leaseLost = true;
+          },
+          // A renewal that failed may have let the lease expire: treat it as lost.
+          () => {
+            this.leaseLost = true;
+          },
+        )
+        .finally(() => {
+          renewals.inFlight = null;
+        });
     }, this.leaseTtlMs / 3);
     renewal.unref();
     try {
       return await this.pass(opts);
     } finally {
       clearInterval(renewal);
-      await renewing; // never release before an in-flight renewal has landed
+      await renewals.inFlight; // never release before an in-flight renewal has landed
       await store.releaseLease(RECONCILE_LEASE, this.holder).catch(() => undefined);
     }
   }
@@ -217,6 +224,11 @@ export class Reconciler {
       return writes;
     };
     const askRoom = async (room: string): Promise<void> => {
+      if (this.leaseLost && !dryRun) {
+        // Another instance runs passes now: asking LiveKit more would only duplicate its calls.
+        unverified.push({ room, kind: 'lease_lost', reason: 'not tried: the lease was lost' });
+        return;
+      }
       if (abandoned) {
         unverified.push({ room, kind: abandoned.kind, reason: `not tried: ${abandoned.message}` });
         if (!dryRun) await this.markFailed([room], startedAtMs, abandoned);

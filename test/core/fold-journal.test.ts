@@ -133,6 +133,14 @@ describe('foldJournal: webhooks (event rules)', () => {
     expect([...result.roomsWithUnseenSids]).toEqual(['class-101']);
   });
 
+  it('calls nothing lost when the join comes later in the same batch as a track event', () => {
+    const { result } = fold([
+      w(event('track_published', 1_700_000_020_000, reduced())),
+      w(event('participant_joined', 1_700_000_010_000)),
+    ]);
+    expect([...result.roomsWithUnseenSids]).toEqual([]);
+  });
+
   it('ignores a join that arrives after its sid was closed', () => {
     const cycles = foldInEveryOrder([
       w(event('participant_left', 1_700_003_600_000)),
