@@ -308,8 +308,8 @@ try {
   if (!PROFILE && !process.env.BENCH_KEEP) rmSync(sqliteDir, { recursive: true, force: true });
 }
 
-async function sqliteIngestScenario() {
-  log('\n[2] verified webhook ingest → SQLite');
+/** The pre-signed webhooks both SQLite ingest scenarios send: a warm-up set and the measured pool. */
+function signSqlitePools() {
   const t0 = performance.now();
   const warmup = generateWebhooks({ tag: 'w', rooms: 50, identitiesPerRoom: 20, count: 30_000 });
   const pool = generateWebhooks({
@@ -319,6 +319,12 @@ async function sqliteIngestScenario() {
     count: SQLITE_POOL,
   });
   log(`  signed ${fmt(warmup.length + pool.length)} webhooks in ${fmt(performance.now() - t0)} ms`);
+  return { warmup, pool };
+}
+
+async function sqliteIngestScenario() {
+  log('\n[2] verified webhook ingest → SQLite');
+  const { warmup, pool } = signSqlitePools();
   const server = spawnServer(
     'service',
     { BENCH_DATABASE_URL: `sqlite:${sqliteFile}` },
@@ -353,15 +359,7 @@ async function sqliteIngestScenario() {
  */
 async function sqliteSyncScenario() {
   log('\n[2b] webhook ingest → SQLite, synchronous=NORMAL (before) and FULL (now the default)');
-  const t0 = performance.now();
-  const warmup = generateWebhooks({ tag: 'w', rooms: 50, identitiesPerRoom: 20, count: 30_000 });
-  const pool = generateWebhooks({
-    tag: '',
-    rooms: ROOMS,
-    identitiesPerRoom: IDENTITIES,
-    count: SQLITE_POOL,
-  });
-  log(`  signed ${fmt(warmup.length + pool.length)} webhooks in ${fmt(performance.now() - t0)} ms`);
+  const { warmup, pool } = signSqlitePools();
   const { default: Database } = await import('better-sqlite3');
   const rounds = { normal: [], full: [] };
   for (const [i, level] of ['normal', 'full', 'normal', 'full'].entries()) {
