@@ -497,22 +497,27 @@ async function sqliteReadScenario() {
   await stopServer(uncached, 'sqlite reads, cache off');
 }
 
+/** An admin connection to PG_URL, or null (with a notice saying what is skipped) if unreachable. */
+async function connectPgAdmin(skipped) {
+  const { default: pg } = await import('pg');
+  const admin = new pg.Client({ connectionString: PG_URL, connectionTimeoutMillis: 3_000 });
+  try {
+    await admin.connect();
+    return admin;
+  } catch (e) {
+    const msg = `PostgreSQL at ${PG_URL} is not reachable (${e.message}): ${skipped}`;
+    log(`  NOTICE: ${msg}`);
+    notes.push(msg);
+    return null;
+  }
+}
+
 // ---------- 3. PostgreSQL ingest ----------
 if (ONLY.has('postgres')) {
   log('\n[3] verified webhook ingest → PostgreSQL');
-  const { default: pg } = await import('pg');
-  const admin = new pg.Client({ connectionString: PG_URL, connectionTimeoutMillis: 3_000 });
-  let reachable = true;
-  try {
-    await admin.connect();
-  } catch (e) {
-    reachable = false;
-    const msg = `PostgreSQL at ${PG_URL} is not reachable (${e.message}): skipped`;
-    log(`  NOTICE: ${msg}`);
-    notes.push(msg);
-    rows.push({ name: 'webhook ingest, PostgreSQL', skipped: true, target: '≥ 4,000/s' });
-  }
-  if (reachable) {
+  const admin = await connectPgAdmin('skipped');
+  if (!admin) rows.push({ name: 'webhook ingest, PostgreSQL', skipped: true, target: '≥ 4,000/s' });
+  if (admin) {
     const schema = `bench_${process.pid}_${randomBytes(4).toString('hex')}`;
     await admin.query(`create schema "${schema}"`);
     try {
@@ -588,18 +593,8 @@ async function loadSplit({ ports, duration, cursor }) {
 
 if (ONLY.has('postgres-scale')) {
   log('\n[3b] verified webhook ingest → PostgreSQL, 1 and 2 service processes on one database');
-  const { default: pg } = await import('pg');
-  const admin = new pg.Client({ connectionString: PG_URL, connectionTimeoutMillis: 3_000 });
-  let reachable = true;
-  try {
-    await admin.connect();
-  } catch (e) {
-    reachable = false;
-    const msg = `PostgreSQL at ${PG_URL} is not reachable (${e.message}): 1 vs 2 processes skipped`;
-    log(`  NOTICE: ${msg}`);
-    notes.push(msg);
-  }
-  if (reachable) {
+  const admin = await connectPgAdmin('1 vs 2 processes skipped');
+  if (admin) {
     const warmup = generateWebhooks({ tag: 'pw', rooms: 50, identitiesPerRoom: 20, count: 15_000 });
     const pool = generateWebhooks({
       tag: 'p',

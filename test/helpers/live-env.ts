@@ -27,15 +27,20 @@ export interface LiveEnv {
  */
 export async function startLiveEnv(
   databaseUrl: string,
-  opts: { env?: Record<string, string> } = {},
+  opts: {
+    env?: Record<string, string>;
+    /** Puts something between the service and the emulator (a recording proxy); closed last. */
+    reachLiveKit?: (emulatorUrl: string) => Promise<{ url: string; close(): Promise<void> }>;
+  } = {},
 ): Promise<LiveEnv> {
   vi.useFakeTimers({ toFake: ['Date'] });
   vi.setSystemTime(T0);
   const clock = new ManualClock({ startAtMs: T0 });
   const emu = await startEmulatorServer({ port: 0, clock, retryScale: 0.001 });
+  const between = opts.reachLiveKit ? await opts.reachLiveKit(emu.url) : null;
   const h = await createHarness({
     databaseUrl,
-    livekitUrl: emu.url,
+    livekitUrl: between?.url ?? emu.url,
     ...(opts.env ? { env: opts.env } : {}),
   });
   await h.app.listen({ port: 0, host: '127.0.0.1' });
@@ -69,6 +74,7 @@ export async function startLiveEnv(
     },
     async close() {
       await h.close();
+      await between?.close();
       await emu.close();
       vi.useRealTimers();
     },

@@ -1,8 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import type { AddressInfo } from 'node:net';
 import pg from 'pg';
-import { afterEach, describe, expect, it, vi } from 'vitest';
-import { ManualClock, startEmulatorServer, type EmulatorServer } from '../../src/emulator/index.js';
+import { afterEach, describe, expect, it } from 'vitest';
 import {
   rebuildFromJournal,
   type ServiceEventMap,
@@ -10,8 +8,8 @@ import {
 } from '../../src/service/index.js';
 import { openStore } from '../../src/store/index.js';
 import { describeEachDialect, DIALECTS, useTestDatabase } from '../helpers/dialects.js';
-import { createHarness, webhookBody, type Harness } from '../helpers/harness.js';
-import { T0, useLiveEnv } from '../helpers/live-env.js';
+import { webhookBody } from '../helpers/harness.js';
+import { startLiveEnv, T0, useLiveEnv, type LiveEnv } from '../helpers/live-env.js';
 import { usePerTest } from '../helpers/per-test.js';
 import { startRecordingProxy, type RecordingProxy } from '../helpers/recording-proxy.js';
 
@@ -428,24 +426,14 @@ describeEachDialect('one write path: observations and webhooks fold alike', (dia
 
 // ---- Environments with a recording proxy between the service and the emulator ---------------
 
-interface ProxiedEnv {
-  h: Harness;
-  emu: EmulatorServer;
+interface ProxiedEnv extends LiveEnv {
   proxy: RecordingProxy;
+  /** PostgreSQL `application_name` of the service's connections (to find its locks). */
   applicationName: string;
-  advance(ms: number): Promise<void>;
-  settle(): Promise<void>;
-  status(room: string, identity: string, query?: string): Promise<any>;
-  close(): Promise<void>;
 }
 
 /** Like startLiveEnv, but LiveKit is reached through a recording proxy. */
 async function startProxiedEnv(databaseUrl: string, postgres: boolean): Promise<ProxiedEnv> {
-  vi.useFakeTimers({ toFake: ['Date'] });
-  vi.setSystemTime(T0);
-  const clock = new ManualClock({ startAtMs: T0 });
-  const emu = await startEmulatorServer({ port: 0, clock, retryScale: 0.001 });
-  const proxy = await startRecordingProxy(emu.url);
   const applicationName = `write-path-${randomUUID().slice(0, 8)}`;
   let url = databaseUrl;
   if (postgres) {
@@ -453,39 +441,11 @@ async function startProxiedEnv(databaseUrl: string, postgres: boolean): Promise<
     u.searchParams.set('application_name', applicationName);
     url = u.toString();
   }
-  const h = await createHarness({ databaseUrl: url, livekitUrl: proxy.url });
-  await h.app.listen({ port: 0, host: '127.0.0.1' });
-  const { port } = h.app.server.address() as AddressInfo;
-  emu.emulator.setWebhookUrls([`http://127.0.0.1:${port}/webhooks/livekit`]);
-  const settle = async () => {
-    await clock.advance(0);
-    await emu.emulator.idle();
-  };
-  return {
-    h,
-    emu,
-    proxy,
-    applicationName,
-    async advance(ms) {
-      vi.setSystemTime(Date.now() + ms);
-      await clock.advance(ms);
-      await settle();
-    },
-    settle,
-    async status(room, identity, query = '') {
-      const r = await h.api(
-        `/api/v1/rooms/${encodeURIComponent(room)}/participants/${encodeURIComponent(identity)}${query}`,
-      );
-      if (r.status !== 200) throw new Error(`status answered ${r.status}: ${r.body}`);
-      return r.json;
-    },
-    async close() {
-      await h.close();
-      await proxy.close();
-      await emu.close();
-      vi.useRealTimers();
-    },
-  };
+  let proxy: RecordingProxy | undefined;
+  const env = await startLiveEnv(url, {
+    reachLiveKit: async (emulatorUrl) => (proxy = await startRecordingProxy(emulatorUrl)),
+  });
+  return { ...env, proxy: proxy!, applicationName };
 }
 
 describeEachDialect('live checks (?verify=true)', (dialect) => {
