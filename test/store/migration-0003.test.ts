@@ -1,10 +1,12 @@
 import Database from 'better-sqlite3';
-import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql } from 'kysely';
+import { Kysely, Migrator, SqliteDialect, sql } from 'kysely';
 import pg from 'pg';
 import { expect, it } from 'vitest';
 import { settleCycle, type Cycle } from '../../src/core/index.js';
 import { MIGRATIONS } from '../../src/store/migrations/index.js';
 import { openStore, parseDatabaseUrl } from '../../src/store/index.js';
+// Its introspection reads only the current schema; Kysely's own fails when another test drops one.
+import { AttendancePostgresDialect } from '../../src/store/postgres/attendance-postgres-dialect.js';
 import { describeEachDialect, useTestDatabase } from '../helpers/dialects.js';
 
 const T = 1_700_000_000_000;
@@ -31,7 +33,7 @@ describeEachDialect('migration 0003 (evidence columns)', (dialect) => {
             dialect: new SqliteDialect({ database: new Database(target.filename) }),
           })
         : new Kysely<any>({
-            dialect: new PostgresDialect({
+            dialect: new AttendancePostgresDialect({
               pool: new pg.Pool({ connectionString: target.connectionString }),
             }),
           });
