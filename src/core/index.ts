@@ -7,3 +7,5 @@ export * from './reconcile-transitions.js';
 export * from './types.js';
 export * from './fold-journal.js';
 export * from './name-limits.js';
+export * from './session-types.js';
+export * from './session-report.js';

@@ -1,4 +1,10 @@
-import type { Cycle } from '../core/index.js';
+import type {
+  AuditRecord,
+  Cycle,
+  Session,
+  StatusOverride,
+  StoredAuditRecord,
+} from '../core/index.js';
 
 /** Where a journal entry came from: a verified LiveKit webhook or a reconciler observation. */
 export type InboxSource = 'webhook' | 'reconciler';
@@ -43,8 +49,100 @@ export interface IdentityAttendanceRows {
   readonly lastVerifiedAtMs: number | null;
 }
 
+/** Filters of a session listing (all optional but `limit`). */
+export interface SessionListQuery {
+  /** Sessions whose window overlaps [fromMs, toMs]: endsAtMs >= fromMs and startsAtMs <= toMs. */
+  fromMs?: number;
+  toMs?: number;
+  tag?: string;
+  room?: string;
+  limit: number;
+  /** Keyset cursor: sessions strictly after this one in the listing order. */
+  after?: { startsAtMs: number; id: string };
+}
+
+export interface AuditQuery {
+  /** Records of this session (session = id). */
+  session?: string;
+  /**
+   * With `session`: also the records of cycles in these rooms (session null) written at or after
+   * `roomsSinceMs` (the rooms' records are not tagged with sessions).
+   */
+  sessionRooms?: { rooms: readonly string[]; sinceMs: number };
+  room?: string;
+  identity?: string;
+  /** Records written at or after this time. */
+  sinceMs?: number;
+  /** Records with id > afterId. */
+  afterId?: number;
+  limit: number;
+}
+
+/** Webhooks of one room in one minute (LiveKit's createdAt), for a session's data quality. */
+export interface WebhookTally {
+  room: string;
+  /** Start of the minute, epoch ms. */
+  minuteMs: number;
+  received: number;
+  duplicates: number;
+}
+
+/** The last reconcile pass over every room that LiveKit answered completely. */
+export interface CompletedPass {
+  startedAtMs: number;
+  completedAtMs: number;
+}
+
+/** Sessions, overrides, the audit trail and their bookkeeping (migration 0004). */
+export interface SessionStoreOps {
+  getSession(id: string): Promise<Session | null>;
+  /** Inserts or fully replaces a session by id (its rooms and tags too). */
+  saveSession(session: Session): Promise<void>;
+  /** Deletes a session and its overrides; false when there was none. */
+  deleteSession(id: string): Promise<boolean>;
+  /** Sessions by startsAtMs descending, then id descending (newest first), filtered. */
+  listSessions(query: SessionListQuery): Promise<Session[]>;
+
+  listOverrides(sessionId: string): Promise<StatusOverride[]>;
+  getOverride(sessionId: string, identity: string): Promise<StatusOverride | null>;
+  /** Inserts or replaces the override of (sessionId, identity). */
+  saveOverride(override: StatusOverride): Promise<void>;
+  /** False when there was none. */
+  deleteOverride(sessionId: string, identity: string): Promise<boolean>;
+
+  /**
+   * Cycles of `rooms` that can overlap [fromMs, toMs]: a join time at or before toMs, and open
+   * (no endedAtMs, no estimatedLeftAtMs) or left at or after fromMs. Any order.
+   */
+  listCyclesInWindow(rooms: readonly string[], fromMs: number, toMs: number): Promise<Cycle[]>;
+  /** The same, narrowed to some identities. */
+  listIdentityCyclesInWindow(
+    rooms: readonly string[],
+    identities: readonly string[],
+    fromMs: number,
+    toMs: number,
+  ): Promise<Cycle[]>;
+
+  appendAudit(records: readonly AuditRecord[]): Promise<void>;
+  /** Oldest first (by id). */
+  listAudit(query: AuditQuery): Promise<StoredAuditRecord[]>;
+
+  /** Adds to the per-room, per-minute webhook counts. */
+  addWebhookTallies(tallies: readonly WebhookTally[]): Promise<void>;
+  /** Sums of the tallies of `rooms` whose minute lies in [fromMs, toMs]. */
+  sumWebhookTallies(
+    rooms: readonly string[],
+    fromMs: number,
+    toMs: number,
+  ): Promise<{ received: number; duplicates: number }>;
+
+  /** Keeps the pass if it started later than the one stored. */
+  recordCompletedPass(pass: CompletedPass): Promise<void>;
+  getLastCompletedPass(): Promise<CompletedPass | null>;
+}
+
 /** Every read and write the service needs; the same operations inside and outside a transaction. */
-export interface StoreOps {
+export interface StoreOps extends SessionStoreOps {
   /**
    * Inserts entries whose eventId is new; returns the eventIds actually inserted (duplicates
    * skipped). `processedAtMs` marks them applied at once, for callers that apply them in the same
