@@ -17,6 +17,7 @@ import {
   Reconciler,
   RoomVerifier,
   ServiceEvents,
+  SessionService,
   StoreWriter,
   WebhookIngestor,
   wireTelemetry,
@@ -133,6 +134,14 @@ export async function createRuntime(opts: {
     leaseTtlMs: Math.max(60_000, 3 * livekit.timeoutMs + 30_000),
   });
   const roomVerifier = new RoomVerifier({ reconciler, clock });
+  const sessions = new SessionService({
+    store,
+    writer,
+    clock,
+    counting: policy,
+    roomVerifier,
+    livekitConfigured: livekit.url !== null,
+  });
   const scheduler = new ReconcileScheduler({
     reconciler,
     intervalMs: config.reconcileIntervalMs,
@@ -155,6 +164,7 @@ export async function createRuntime(opts: {
     query,
     reconciler,
     roomVerifier,
+    sessions,
     scheduler,
     livekit,
     async close() {
@@ -172,6 +182,8 @@ export function buildRuntimeApp(rt: Runtime, apiToken: string): Promise<FastifyI
     query: rt.query,
     reconciler: rt.reconciler,
     roomVerifier: rt.roomVerifier,
+    sessions: rt.sessions,
+    policyDefaults: rt.config.policy,
     apiToken,
     webhookBodyLimitBytes: rt.config.webhookBodyLimitBytes,
     renderMetrics: async () => ({

@@ -6,6 +6,7 @@ import { registerEmulatorCommand } from './emulator-command.js';
 import { registerMigrateCommand } from './migrate-command.js';
 import { registerRebuildCommand } from './rebuild-command.js';
 import { registerServeCommand } from './serve-command.js';
+import { registerSessionCommands } from './session-commands.js';
 import { registerVerifyCommand } from './verify-command.js';
 
 export type { Composition } from './composition.js';
@@ -31,6 +32,7 @@ export async function runCli(argv: readonly string[], composition: Composition):
   registerMigrateCommand(program, composition, exit);
   registerRebuildCommand(program, composition, exit);
   registerVerifyCommand(program, composition, exit);
+  registerSessionCommands(program, composition, exit);
   registerEmulatorCommand(program, exit);
   try {
     await program.parseAsync([...argv]);

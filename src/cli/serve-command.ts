@@ -1,7 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import type { Command } from 'commander';
-import { startSimulatedClass, DEMO_ROOM, type SimulatedClass } from '../demo/index.js';
+import {
+  startSimulatedClass,
+  DEMO_ROOM,
+  DEMO_ROSTER,
+  DEMO_TEACHER,
+  type SimulatedClass,
+} from '../demo/index.js';
 import { startEmulatorServer, type EmulatorServer } from '../emulator/index.js';
+import type { Runtime } from '../service/index.js';
 import { createLogger } from '../telemetry/index.js';
 import { redactDatabaseUrl } from '../telemetry/index.js';
 import { CliError, configuredLiveKit, loadCliConfig } from './common.js';
@@ -115,10 +122,11 @@ export function registerServeCommand(
       let simulation: SimulatedClass | null = null;
       if (emulator) {
         emulator.emulator.setWebhookUrls([`http://127.0.0.1:${port}/webhooks/livekit`]);
+        await putDemoSession(rt);
         simulation = startSimulatedClass(emulator.emulator);
         logger.info(
-          { room: DEMO_ROOM },
-          `demo class running: curl -H "Authorization: Bearer $API_TOKEN" http://127.0.0.1:${port}/api/v1/rooms/${DEMO_ROOM}/attendance`,
+          { room: DEMO_ROOM, session: DEMO_SESSION_ID },
+          `demo class running: curl -H "Authorization: Bearer $API_TOKEN" http://127.0.0.1:${port}/api/v1/sessions/${DEMO_SESSION_ID}/attendance`,
         );
       }
       if (livekit.url) rt.scheduler.start();
@@ -150,4 +158,34 @@ export function registerServeCommand(
         process.once('SIGINT', () => shutdown('SIGINT'));
       });
     });
+}
+
+/** The demo class as a session, so that `npm start` shows statuses at once. */
+export const DEMO_SESSION_ID = 'demo-class';
+const MINUTE = 60_000;
+
+/**
+ * Written at every start, with a window around now: it began 6 minutes ago and ends 14 minutes
+ * from now. The teacher arrives now (late, as a host) and lateness is measured from the teacher's
+ * arrival (`lateFrom: host`), so students are on time; one never comes, one dials in by phone.
+ */
+async function putDemoSession(rt: Runtime): Promise<void> {
+  const now = rt.clock.now();
+  const policy = { ...rt.config.policy, lateFrom: 'host' as const };
+  await rt.sessions.put(DEMO_SESSION_ID, {
+    title: 'Demo class: Analytical Engines 101',
+    rooms: [DEMO_ROOM],
+    startsAtMs: Math.floor((now - 6 * MINUTE) / 1000) * 1000,
+    endsAtMs: Math.floor((now + 14 * MINUTE) / 1000) * 1000,
+    timezone: 'UTC',
+    hosts: [DEMO_TEACHER.identity],
+    roster: DEMO_ROSTER.map((m) => ({
+      identity: m.identity,
+      name: m.name,
+      role: 'student',
+      aliases: [...m.aliases],
+    })),
+    tags: ['demo'],
+    policy,
+  });
 }

@@ -4,6 +4,7 @@ import { reconcileReportJson, type ReconcileReport } from '../service/index.js';
 import { CliError, commandLogger, configuredLiveKit, loadCliConfig } from './common.js';
 import type { Composition } from './composition.js';
 import { findDemoLiveKit } from './demo-livekit.js';
+import { sessionOrFail } from './session-commands.js';
 import { formatTable } from './table.js';
 
 /** Passes over fewer rooms finish too fast for a progress bar to help. */
@@ -16,9 +17,9 @@ function iso(ms: number | null): string {
   return ms === null ? '' : new Date(ms).toISOString();
 }
 
-export function formatReport(r: ReconcileReport): string {
+export function formatReport(r: ReconcileReport, scopeName?: string): string {
   const out: string[] = [];
-  const scope = r.room ? `room "${r.room}"` : 'all rooms';
+  const scope = scopeName ?? (r.room ? `room "${r.room}"` : 'all rooms');
   out.push(
     `${r.dryRun ? 'DRY RUN: nothing was changed. ' : ''}Reconcile pass over ${scope}: ${r.outcome}`,
   );
@@ -68,9 +69,13 @@ export function registerVerifyCommand(
       "compare stored attendance with LiveKit's participant lists now (one reconcile pass)",
     )
     .option('--room <name>', 'only this room')
+    .option('--session <id>', "only this session's rooms")
     .option('--dry-run', 'show what would change, change nothing', false)
     .option('--json', 'print the report as JSON', false)
-    .action(async (opts: { room?: string; dryRun: boolean; json: boolean }) => {
+    .action(async (opts: { room?: string; session?: string; dryRun: boolean; json: boolean }) => {
+      if (opts.room !== undefined && opts.session !== undefined) {
+        throw new CliError('give --room or --session, not both');
+      }
       const config = loadCliConfig(process.env);
       let livekit = configuredLiveKit(config);
       if (config.livekit.url === null && config.runsDemo) {
@@ -112,8 +117,10 @@ export function registerVerifyCommand(
         });
       }
       try {
+        const session = opts.session === undefined ? null : await sessionOrFail(rt, opts.session);
         const report = await rt.reconciler.runPass({
           room: opts.room ?? null,
+          ...(session === null ? {} : { rooms: session.rooms }),
           dryRun: opts.dryRun,
           trigger: 'cli',
         });
@@ -121,7 +128,14 @@ export function registerVerifyCommand(
         if (!report)
           throw new CliError('another instance is running a reconcile pass; try again shortly');
         console.log(
-          opts.json ? JSON.stringify(reconcileReportJson(report), null, 2) : formatReport(report),
+          opts.json
+            ? JSON.stringify(reconcileReportJson(report), null, 2)
+            : formatReport(
+                report,
+                session === null
+                  ? undefined
+                  : `session "${session.id}" (${session.rooms.length} room(s))`,
+              ),
         );
         if (report.outcome !== 'ok') exit.code = EXIT_UNVERIFIED;
       } finally {

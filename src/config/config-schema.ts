@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { SECOND } from '../core/index.js';
+import { LATE_FROM, SECOND, type LateFrom } from '../core/index.js';
 
 /**
  * The environment schema. Keys are the variable names users set, values the parsed fields.
@@ -136,6 +136,36 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = Object.freeze([
     default: 'full',
     description:
       'SQLite only: full (every acknowledged webhook is on disk before the 200) or normal (faster commits; a power loss or OS crash may drop the last acknowledged ones).',
+  },
+  {
+    name: 'POLICY_LATE_AFTER_MINUTES',
+    default: '5',
+    description:
+      'Default status policy of new sessions: arriving more than this many minutes after the reference start is late, integer 0-10080.',
+  },
+  {
+    name: 'POLICY_LEFT_EARLY_MINUTES',
+    default: '5',
+    description:
+      'Default status policy: leaving more than this many minutes before the end is left_early, integer 0-10080.',
+  },
+  {
+    name: 'POLICY_PRESENT_PERCENT',
+    default: '75',
+    description:
+      'Default status policy: attending less than this percentage of the scheduled time is partial, integer 0-100.',
+  },
+  {
+    name: 'POLICY_ABSENT_BELOW_MINUTES',
+    default: '1',
+    description:
+      'Default status policy: attending less than this many minutes is absent, integer 0-10080.',
+  },
+  {
+    name: 'POLICY_LATE_FROM',
+    default: 'start',
+    description:
+      'Default status policy: lateness is measured from the session start (start) or from the first host arrival, if later (host).',
   },
   {
     name: 'LOG_LEVEL',
@@ -353,6 +383,14 @@ export const envSchema = z
       'SQLITE_SYNCHRONOUS',
       oneOf(SQLITE_SYNCHRONOUS_LEVELS, (s) => s.toLowerCase()),
     ),
+    POLICY_LATE_AFTER_MINUTES: withDefault('POLICY_LATE_AFTER_MINUTES', integer(0, 10_080)),
+    POLICY_LEFT_EARLY_MINUTES: withDefault('POLICY_LEFT_EARLY_MINUTES', integer(0, 10_080)),
+    POLICY_PRESENT_PERCENT: withDefault('POLICY_PRESENT_PERCENT', integer(0, 100)),
+    POLICY_ABSENT_BELOW_MINUTES: withDefault('POLICY_ABSENT_BELOW_MINUTES', integer(0, 10_080)),
+    POLICY_LATE_FROM: withDefault(
+      'POLICY_LATE_FROM',
+      oneOf(LATE_FROM, (s) => s.toLowerCase()),
+    ),
     LOG_LEVEL: withDefault(
       'LOG_LEVEL',
       oneOf(LOG_LEVELS, (s) => s.toLowerCase()),
@@ -393,6 +431,13 @@ export const envSchema = z
       uncountedKinds: env.UNCOUNTED_KINDS,
       statusCacheEntries: env.STATUS_CACHE_ENTRIES,
       sqliteSynchronous: env.SQLITE_SYNCHRONOUS,
+      policy: {
+        lateAfterMinutes: env.POLICY_LATE_AFTER_MINUTES,
+        leftEarlyMinutes: env.POLICY_LEFT_EARLY_MINUTES,
+        presentPercent: env.POLICY_PRESENT_PERCENT,
+        absentBelowMinutes: env.POLICY_ABSENT_BELOW_MINUTES,
+        lateFrom: env.POLICY_LATE_FROM,
+      },
       logLevel: env.LOG_LEVEL,
       demo: env.DEMO,
       runsDemo,
@@ -450,6 +495,17 @@ export interface Config {
    * checkpoints: a power loss may drop the last commits. PostgreSQL ignores it.
    */
   readonly sqliteSynchronous: SqliteSynchronous;
+  /**
+   * The status policy new sessions get when their body leaves a field out (`POLICY_*`): stored
+   * with each session, so changing it later never re-decides a session already written.
+   */
+  readonly policy: {
+    readonly lateAfterMinutes: number;
+    readonly leftEarlyMinutes: number;
+    readonly presentPercent: number;
+    readonly absentBelowMinutes: number;
+    readonly lateFrom: LateFrom;
+  };
   /** pino level. Env `LOG_LEVEL` (case-insensitive), default `info`. */
   readonly logLevel: LogLevel;
   /**

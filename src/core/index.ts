@@ -9,3 +9,7 @@ export * from './fold-journal.js';
 export * from './name-limits.js';
 export * from './session-types.js';
 export * from './session-report.js';
+export * from './session-input.js';
+export * from './zoned-time.js';
+export * from './wire-format.js';
+export * from './cycle-audit.js';

@@ -1,1 +1,7 @@
-export { DEMO_ROOM, startSimulatedClass, type SimulatedClass } from './simulated-class.js';
+export {
+  DEMO_ROOM,
+  DEMO_ROSTER,
+  DEMO_TEACHER,
+  startSimulatedClass,
+  type SimulatedClass,
+} from './simulated-class.js';

@@ -12,6 +12,19 @@ const STUDENTS = [
   ['goro', 'Gorō Tanaka'],
 ] as const;
 
+/** The host of the demo class. */
+export const DEMO_TEACHER = { identity: 'teacher', name: 'Prof. Ada Lovelace' } as const;
+
+/**
+ * The demo session's roster: the students who come and go, one who never comes, and one who dials
+ * in by phone (a SIP participant under another identity, counted as her through an alias).
+ */
+export const DEMO_ROSTER: ReadonlyArray<{ identity: string; name: string; aliases: string[] }> = [
+  ...STUDENTS.map(([identity, name]) => ({ identity, name, aliases: [] })),
+  { identity: 'hana', name: 'Hana Sato', aliases: [] },
+  { identity: 'ines', name: 'Inês Costa', aliases: ['ines-phone'] },
+];
+
 export interface SimulatedClass {
   stop(): void;
 }
@@ -26,11 +39,12 @@ export function startSimulatedClass(emu: Emulator, opts: { tickMs?: number } = {
   const tickMs = opts.tickMs ?? 4_000;
   const online = new Map<string, string>(); // identity -> sid
   const published = new Set<string>();
-  const connect = (identity: string, name: string, kind?: 'AGENT' | 'EGRESS') => {
+  const connect = (identity: string, name: string, kind?: 'AGENT' | 'EGRESS' | 'SIP') => {
     const r = emu.connect(DEMO_ROOM, { identity, name, ...(kind ? { kind } : {}) });
     online.set(identity, r.sid);
   };
-  connect('teacher', 'Prof. Ada Lovelace');
+  connect(DEMO_TEACHER.identity, DEMO_TEACHER.name);
+  connect('ines-phone', 'Phone +351 21 000 0000', 'SIP');
   connect('recorder', 'Class recorder', 'EGRESS');
   connect('assistant', 'Notes agent', 'AGENT');
   // Page open, media never connected: LiveKit lists it as JOINING; it must count 0.

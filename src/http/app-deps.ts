@@ -1,8 +1,10 @@
 import type { Logger } from 'pino';
+import type { SessionPolicy } from '../core/index.js';
 import type {
   AttendanceQuery,
   Reconciler,
   RoomVerifier,
+  SessionService,
   WebhookIngestor,
 } from '../service/index.js';
 
@@ -13,6 +15,9 @@ export interface AppDeps {
   query: AttendanceQuery;
   reconciler: Reconciler;
   roomVerifier: RoomVerifier;
+  sessions: SessionService;
+  /** The service's policy defaults (POLICY_*), resolved into each session written. */
+  policyDefaults: SessionPolicy;
   apiToken: string;
   webhookBodyLimitBytes: number;
   /** Prometheus text for GET /metrics. */

@@ -5,11 +5,13 @@ import Fastify, {
   type FastifyError,
   type FastifyInstance,
 } from 'fastify';
+import { AttendanceError } from '../core/index.js';
 import type { AppDeps } from './app-deps.js';
 import { createBearerCheck } from './bearer-auth.js';
 import { HTTP_ERRORS, HttpError, type HttpErrorCode } from './error-registry.js';
 import { attendanceRoutes } from './routes/attendance-routes.js';
 import { reconcileRoutes } from './routes/reconcile-route.js';
+import { sessionRoutes } from './routes/session-routes.js';
 import { webhookRoutes } from './routes/webhook-route.js';
 
 /** Body limit for the JSON API (the webhook route has its own, configurable one). */
@@ -27,6 +29,16 @@ function codeForFastifyError(err: FastifyError): HttpErrorCode | null {
     415: 'unsupported_media_type',
   };
   return err.statusCode !== undefined ? (byStatus[err.statusCode] ?? null) : null;
+}
+
+/**
+ * Errors the service raises on purpose whose code the API answers with as it is (e.g.
+ * `session_not_found`); a database too busy to answer is a 503, never a 500.
+ */
+function codeForServiceError(err: unknown): HttpErrorCode | null {
+  if (!(err instanceof AttendanceError)) return null;
+  if (err.code === 'database_busy') return 'unavailable';
+  return Object.hasOwn(HTTP_ERRORS, err.code) ? (err.code as HttpErrorCode) : null;
 }
 
 /**
@@ -90,6 +102,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     if (err instanceof HttpError) {
       return reply.status(err.status).send({ error: err.code, message: err.message });
     }
+    const known = codeForServiceError(err);
+    if (known)
+      return reply.status(HTTP_ERRORS[known].status).send({ error: known, message: err.message });
     const code = codeForFastifyError(err);
     if (code) {
       // Validation messages name the field and rule; Fastify's other messages may quote headers.
@@ -138,6 +153,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     });
     await attendanceRoutes(scope, deps);
     await reconcileRoutes(scope, deps);
+    await sessionRoutes(scope, deps);
     if (deps.renderMetrics) {
       const render = deps.renderMetrics;
       scope.get('/metrics', { schema: { hide: true } }, async (_req, reply) => {

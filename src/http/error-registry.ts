@@ -5,8 +5,14 @@
 export const HTTP_ERRORS = {
   invalid_request: { status: 400, message: 'The request does not match the API schema.' },
   malformed_event: { status: 400, message: 'Correctly signed, but not a LiveKit webhook event.' },
+  invalid_session: {
+    status: 400,
+    message: 'The session body is invalid; the message names every problem.',
+  },
   unauthorized: { status: 401, message: 'Missing or invalid credentials.' },
   not_found: { status: 404, message: 'No such route.' },
+  session_not_found: { status: 404, message: 'No session with this id.' },
+  override_not_found: { status: 404, message: 'This person has no override in this session.' },
   payload_too_large: {
     status: 413,
     message: 'The request body is larger than the configured limit.',

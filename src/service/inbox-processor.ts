@@ -92,7 +92,7 @@ export class InboxProcessor {
     );
     if (claimed.length === 0) return 0;
     const entries: JournalEntry[] = claimed.flatMap(decodeJournalEntry);
-    await applyJournal(tx, entries);
+    await applyJournal(tx, entries, { audit: { atMs: this.deps.now() } });
     await tx.markProcessed(
       claimed.map((e) => e.eventId),
       this.deps.now(),

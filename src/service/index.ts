@@ -5,6 +5,13 @@ export {
   OBSERVATION_TYPE,
 } from './journal.js';
 export { AttendanceQuery } from './attendance-query.js';
+export {
+  SessionService,
+  type ParticipantReport,
+  type SessionDataQuality,
+  type SessionReport,
+} from './sessions.js';
+export * from './session-format.js';
 export { ServiceEvents, type ServiceEventMap } from './events.js';
 export { InboxProcessor } from './inbox-processor.js';
 export { WebhookIngestor, type IngestOutcome } from './ingest.js';

@@ -9,7 +9,7 @@ import {
   type LiveKitEvent,
 } from '../core/index.js';
 import { findEventProblem, toLiveKitEvent, type WebhookVerifier } from '../livekit/index.js';
-import type { InboxEntry } from '../store/index.js';
+import type { InboxEntry, WebhookTally } from '../store/index.js';
 import { applyJournal, roomsOf } from './journal.js';
 import type { ServiceEvents } from './events.js';
 import type { StoreWriter } from './store-writer.js';
@@ -166,10 +166,11 @@ export class WebhookIngestor {
     const first = new Map<string, Pending>();
     for (const p of batch) if (!first.has(p.entry.eventId)) first.set(p.entry.eventId, p);
     const unique = [...first.values()];
+    const repeated = batch.filter((p) => first.get(p.entry.eventId) !== p);
     const inserted = new Set<string>();
     const failures: Pending[] = [];
     try {
-      for (const id of await this.storeAndApply(unique)) inserted.add(id);
+      for (const id of await this.storeAndApply(unique, repeated)) inserted.add(id);
     } catch (e: unknown) {
       if (e instanceof AttendanceError && e.code === 'database_busy') {
         // The database is locked by another process, not refusing these events: trying each
@@ -225,20 +226,26 @@ export class WebhookIngestor {
   }
 
   /** Stores the events and applies the new ones in one transaction; returns the new ids. */
-  private storeAndApply(pending: readonly Pending[]): Promise<string[]> {
+  private storeAndApply(
+    pending: readonly Pending[],
+    repeated: readonly Pending[] = [],
+  ): Promise<string[]> {
     return this.deps.writer.write(
       async (tx) => {
+        const nowMs = this.deps.clock.now();
         // Stored as processed: they are applied in this same transaction, or not stored at all.
         const ids = await tx.insertInbox(
           pending.map((p) => p.entry),
-          { processedAtMs: this.deps.clock.now() },
+          { processedAtMs: nowMs },
         );
         const fresh = new Set(ids);
+        const tallies = tallyWebhooks(pending, fresh, repeated);
+        if (tallies.length > 0) await tx.addWebhookTallies(tallies);
         const entries = pending
           .filter((p) => fresh.has(p.entry.eventId))
           .map((p): JournalEntry => ({ kind: 'webhook', event: p.event }));
         if (entries.length > 0) {
-          const result = await applyJournal(tx, entries);
+          const result = await applyJournal(tx, entries, { audit: { atMs: nowMs } });
           this.deps.events.emit('inbox:batch:applied', {
             events: entries.length,
             changedCycles: result.changed.length,
@@ -252,4 +259,31 @@ export class WebhookIngestor {
       { rooms: roomsOf(pending.map((p) => p.entry)) },
     );
   }
+}
+
+const MINUTE_MS = 60_000;
+
+/**
+ * Per room and minute of LiveKit's `createdAt`: events stored (new) and duplicates dropped (already
+ * stored, or repeated within the batch), for a session's data-quality figures.
+ */
+function tallyWebhooks(
+  pending: readonly Pending[],
+  fresh: ReadonlySet<string>,
+  repeated: readonly Pending[],
+): WebhookTally[] {
+  const byKey = new Map<string, WebhookTally>();
+  const add = (p: Pending, isNew: boolean) => {
+    const room = p.entry.room;
+    if (room === null) return;
+    const minuteMs = Math.floor(p.entry.createdAtMs / MINUTE_MS) * MINUTE_MS;
+    const key = `${minuteMs}:${room}`;
+    let t = byKey.get(key);
+    if (t === undefined) byKey.set(key, (t = { room, minuteMs, received: 0, duplicates: 0 }));
+    if (isNew) t.received += 1;
+    else t.duplicates += 1;
+  };
+  for (const p of pending) add(p, fresh.has(p.entry.eventId));
+  for (const p of repeated) add(p, false);
+  return [...byKey.values()];
 }

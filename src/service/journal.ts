@@ -1,5 +1,7 @@
 import {
   AttendanceError,
+  auditCycleChanges,
+  cycleAuditView,
   foldJournal,
   journalFootprint,
   type Cycle,
@@ -23,7 +25,7 @@ export const OBSERVATION_TYPE = 'reconcile:observation';
 export async function applyJournal(
   tx: StoreOps,
   entries: readonly JournalEntry[],
-  opts: { write: boolean } = { write: true },
+  opts: ApplyOptions,
 ): Promise<FoldResult> {
   const fp = journalFootprint(entries);
   const cycles = new Map<string, Cycle>();
@@ -35,11 +37,35 @@ export async function applyJournal(
   for (const c of cycles.values()) if (c.roomSid !== null) roomSids.add(c.roomSid);
   const roomFinishedAtMs =
     roomSids.size > 0 ? await tx.getRoomFinishTimes([...roomSids]) : new Map<string, number>();
+  const loaded = new Map(cycles);
   const result = foldJournal({ cycles, roomFinishedAtMs }, entries);
-  if (!opts.write) return result;
-  if (result.changed.length > 0) await tx.saveCycles(result.changed);
+  if (opts.write === false) return result;
+  if (result.changed.length > 0) {
+    await tx.saveCycles(result.changed);
+    if (opts.audit !== null) {
+      const before = new Map(result.changed.map((c) => [c.sid, cycleAuditView(loaded.get(c.sid))]));
+      const records = auditCycleChanges({
+        before,
+        after: result.changed,
+        atMs: opts.audit.atMs,
+        // Only later presence outweighs a close: a listing, unless the batch has none.
+        reopenSource: entries.some((e) => e.kind === 'observation') ? 'reconciler' : 'webhook',
+      });
+      if (records.length > 0) await tx.appendAudit(records);
+    }
+  }
   for (const f of result.finished) await tx.recordRoomFinished(f.roomSid, f.room, f.atMs);
   return result;
+}
+
+export interface ApplyOptions {
+  /** False: fold in memory only (a dry run); nothing is written. Default true. */
+  write?: boolean;
+  /**
+   * Record every visible change of a cycle in the audit trail, in this transaction, dated
+   * `atMs`; null when the caller records the changes itself (`rebuild` diffs whole rooms).
+   */
+  audit: { atMs: number } | null;
 }
 
 /** The rooms a set of entries writes: what their transaction must hold. */

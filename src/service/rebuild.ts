@@ -1,5 +1,13 @@
 import type { Logger } from 'pino';
-import { coerceError, type JournalEntry } from '../core/index.js';
+import {
+  auditCycleChanges,
+  auditRemovedCycles,
+  coerceError,
+  cycleAuditView,
+  type Cycle,
+  type CycleAuditView,
+  type JournalEntry,
+} from '../core/index.js';
 import type { StoreOps } from '../store/index.js';
 import { applyJournal, decodeJournalEntry } from './journal.js';
 import type { StoreWriter } from './store-writer.js';
@@ -62,6 +70,11 @@ async function replayRoom(
   now: () => number,
   logger: Logger,
 ): Promise<{ applied: number; unreadable: number }> {
+  // What readers saw before: the rebuild records what it changed, not the replayed history.
+  const before = new Map<string, { cycle: Cycle; view: CycleAuditView | null }>();
+  for (const cycle of await tx.listRoomCycles(room)) {
+    before.set(cycle.sid, { cycle, view: cycleAuditView(cycle) });
+  }
   await tx.resetRoom(room);
   let afterSeq = 0;
   let applied = 0;
@@ -83,11 +96,24 @@ async function replayRoom(
         logger.error({ err, eventId: entry.eventId, room }, 'inbox entry cannot be replayed');
       }
     }
-    await applyJournal(tx, entries);
+    await applyJournal(tx, entries, { audit: null });
     await tx.markProcessed(ok, now());
     applied += ok.length;
     // better-sqlite3 answers synchronously: let the process serve requests between pages.
     await new Promise<void>((resolve) => setImmediate(resolve));
   }
+  const after = await tx.listRoomCycles(room);
+  const atMs = now();
+  const records = [
+    ...auditCycleChanges({
+      before: new Map([...before].map(([sid, b]) => [sid, b.view])),
+      after,
+      atMs,
+      reopenSource: 'rebuild',
+      source: 'rebuild',
+    }),
+    ...auditRemovedCycles({ before, remaining: new Set(after.map((c) => c.sid)), atMs }),
+  ];
+  if (records.length > 0) await tx.appendAudit(records);
   return { applied, unreadable };
 }

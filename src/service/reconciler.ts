@@ -44,6 +44,8 @@ const SHORT_LEASE_WAIT_MS = 10_000;
 
 export interface PassOptions {
   room?: string | null;
+  /** Only these rooms (a session's); `room` is the one-room form. */
+  rooms?: readonly string[];
   dryRun?: boolean;
   trigger: ReconcileTrigger;
 }
@@ -154,24 +156,26 @@ export class Reconciler {
     const { clock, gateway, events, logger } = this.deps;
     const dryRun = opts.dryRun ?? false;
     const startedAtMs = clock.now();
+    const only = opts.rooms ?? (opts.room ? [opts.room] : null);
     events.emit('reconcile:pass:start', { room: opts.room ?? null, dryRun, trigger: opts.trigger });
     const actions: ReconcileActionReport[] = [];
     const unverified: UnverifiedRoom[] = [];
     let apiCalls = 0;
     let roomsChecked = 0;
 
-    const openByRoom = groupByRoom(
-      await this.cyclesAwaitingConfirmation(opts.room ?? undefined),
-      startedAtMs - UNCONFIRMED_END_WINDOW_MS,
-    );
+    const awaiting =
+      only === null
+        ? await this.cyclesAwaitingConfirmation()
+        : (await Promise.all(only.map((r) => this.cyclesAwaitingConfirmation(r)))).flat();
+    const openByRoom = groupByRoom(awaiting, startedAtMs - UNCONFIRMED_END_WINDOW_MS);
     apiCalls += 1;
     // Taken before the request, like every time of an answer: a join after it may be in an
     // incarnation this list never saw.
     const roomsListedAtMs = clock.now();
-    const live = await gateway.listRooms(opts.room ? [opts.room] : undefined);
+    const live = await gateway.listRooms(only === null ? undefined : [...only]);
     if (!live.ok) {
       // Rule 4: LiveKit unreachable: nothing closes; every room we care about is marked failing.
-      const rooms = new Set([...openByRoom.keys(), ...(opts.room ? [opts.room] : [])]);
+      const rooms = new Set([...openByRoom.keys(), ...(only ?? [])]);
       for (const room of rooms)
         unverified.push({ room, kind: live.error.kind, reason: live.error.message });
       if (!dryRun) await this.markFailed([...rooms], startedAtMs, live.error);
@@ -185,9 +189,10 @@ export class Reconciler {
       });
     }
     const liveSids = new Map(live.value.map((r) => [r.name, r.sid]));
-    const rooms = opts.room
-      ? [opts.room]
-      : [...new Set([...liveSids.keys(), ...openByRoom.keys()])].sort();
+    const rooms =
+      only !== null
+        ? [...new Set(only)].sort()
+        : [...new Set([...liveSids.keys(), ...openByRoom.keys()])].sort();
 
     let consecutiveUnreachable = 0;
     let abandoned: LiveKitFailure | null = null;
@@ -275,7 +280,7 @@ export class Reconciler {
     });
     await flush();
     if (!opts.room) logger.debug({ rooms: rooms.length, dryRun }, 'reconcile pass checked rooms');
-    return this.finish(opts, {
+    const report = this.finish(opts, {
       startedAtMs,
       actions,
       unverified,
@@ -283,6 +288,15 @@ export class Reconciler {
       roomsChecked,
       error: null,
     });
+    if (only === null && !dryRun && report.outcome === 'ok') {
+      // A full pass LiveKit answered for every room: sessions that ended before it can be final.
+      await this.deps.writer.store
+        .recordCompletedPass({ startedAtMs, completedAtMs: report.finishedAtMs })
+        .catch((e: unknown) =>
+          logger.error({ err: coerceError(e) }, 'could not record the completed pass'),
+        );
+    }
+    return report;
   }
 
   /**
@@ -302,7 +316,7 @@ export class Reconciler {
       const result = await applyJournal(
         ops,
         observations.map((observation) => ({ kind: 'observation', observation })),
-        { write: !opts.dryRun },
+        { write: !opts.dryRun, audit: { atMs: clock.now() } },
       );
       const reports = result.transitions
         .map(classifyTransition)

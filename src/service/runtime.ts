@@ -10,6 +10,7 @@ import type { WebhookIngestor } from './ingest.js';
 import type { ReconcileScheduler } from './reconcile-scheduler.js';
 import type { Reconciler } from './reconciler.js';
 import type { RoomVerifier } from './room-verifier.js';
+import type { SessionService } from './sessions.js';
 import type { StoreWriter } from './store-writer.js';
 
 /** Where LiveKit is, as the runtime uses it (config, or the embedded emulator in demo mode). */
@@ -33,6 +34,7 @@ export interface Runtime {
   query: AttendanceQuery;
   reconciler: Reconciler;
   roomVerifier: RoomVerifier;
+  sessions: SessionService;
   scheduler: ReconcileScheduler;
   livekit: LiveKitTarget;
   close(): Promise<void>;

@@ -65,10 +65,10 @@ export interface AuditQuery {
   /** Records of this session (session = id). */
   session?: string;
   /**
-   * With `session`: also the records of cycles in these rooms (session null) written at or after
-   * `roomsSinceMs` (the rooms' records are not tagged with sessions).
+   * With `session`: also the records of cycles in these rooms (session null) written in
+   * [sinceMs, untilMs] (the rooms' records are not tagged with sessions).
    */
-  sessionRooms?: { rooms: readonly string[]; sinceMs: number };
+  sessionRooms?: { rooms: readonly string[]; sinceMs: number; untilMs: number };
   room?: string;
   identity?: string;
   /** Records written at or after this time. */

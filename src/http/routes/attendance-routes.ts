@@ -7,7 +7,8 @@ import {
   type RoomAttendanceRow,
 } from '../../core/index.js';
 import type { AppDeps } from '../app-deps.js';
-import { errorBodySchema, HttpError } from '../error-registry.js';
+import { decodeCursor, encodeCursor } from '../cursor.js';
+import { errorBodySchema } from '../error-registry.js';
 import { csvLine, isoOrNull } from '../format.js';
 
 /** Identities per page of the JSON room report: the default and the most one request may ask. */
@@ -256,7 +257,12 @@ export async function attendanceRoutes(app: FastifyInstance, deps: AppDeps): Pro
           .header('content-disposition', `attachment; filename="${file}"`)
           .send(Readable.from(csvLines(deps, room)));
       }
-      const afterIdentity = req.query.cursor === undefined ? null : decodeCursor(req.query.cursor);
+      const afterIdentity =
+        req.query.cursor === undefined
+          ? null
+          : decodeCursor(req.query.cursor, ({ after }) =>
+              typeof after === 'string' && after !== '' && !after.includes('\u0000') ? after : null,
+            );
       const page = await deps.query.roomAttendancePage(room, {
         afterIdentity,
         limit: req.query.limit,
@@ -265,7 +271,8 @@ export async function attendanceRoutes(app: FastifyInstance, deps: AppDeps): Pro
         room,
         generatedAt: isoOrNull(deps.query.now()),
         participants: page.rows.map(rowJson),
-        nextCursor: page.nextAfterIdentity === null ? null : encodeCursor(page.nextAfterIdentity),
+        nextCursor:
+          page.nextAfterIdentity === null ? null : encodeCursor({ after: page.nextAfterIdentity }),
       };
     },
   );
@@ -296,27 +303,4 @@ async function* csvLines(deps: AppDeps, room: string): AsyncGenerator<string> {
       .join('');
     afterIdentity = page.nextAfterIdentity;
   } while (afterIdentity !== null);
-}
-
-/**
- * Cursors are opaque to clients (their form may change): base64url of a small versioned JSON
- * naming the last identity of the page.
- */
-function encodeCursor(afterIdentity: string): string {
-  return Buffer.from(JSON.stringify({ v: 1, after: afterIdentity }), 'utf8').toString('base64url');
-}
-
-function decodeCursor(cursor: string): string {
-  try {
-    const parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown;
-    if (typeof parsed === 'object' && parsed !== null) {
-      const { v, after } = parsed as { v?: unknown; after?: unknown };
-      if (v === 1 && typeof after === 'string' && after !== '' && !after.includes('\u0000')) {
-        return after;
-      }
-    }
-  } catch {
-    // fall through: not one of ours
-  }
-  throw new HttpError('invalid_request', 'querystring/cursor is not a cursor this API gave out');
 }
