@@ -23,7 +23,11 @@ export interface Harness {
   /** GETs an /api/ path with the bearer token. */
   api(
     path: string,
-    init?: { method?: 'GET' | 'POST'; body?: unknown; headers?: Record<string, string> },
+    init?: {
+      method?: 'GET' | 'POST' | 'PUT' | 'DELETE';
+      body?: unknown;
+      headers?: Record<string, string>;
+    },
   ): Promise<{ status: number; json: any; body: string; headers: Record<string, unknown> }>;
   close(): Promise<void>;
 }
