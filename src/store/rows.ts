@@ -1,5 +1,14 @@
 import type { ColumnType, Generated, Insertable, Selectable } from 'kysely';
 import type { Cycle, CycleSource } from '../core/index.js';
+import type {
+  AuditLogTable,
+  CompletedPassTable,
+  SessionOverrideTable,
+  SessionRoomTable,
+  SessionTable,
+  SessionTagTable,
+  WebhookTallyTable,
+} from './session-rows.js';
 import type { InboxEntry, InboxSource, RoomVerification, StoredInboxEntry } from './store.js';
 
 // Row shapes of migrations/0001-initial.ts. BIGINT columns are JS numbers on both databases
@@ -73,6 +82,14 @@ export interface Database {
   room_incarnations: RoomIncarnationTable;
   room_verifications: RoomVerificationTable;
   leases: LeaseTable;
+  // migrations/0004-sessions.ts (session-rows.ts)
+  sessions: SessionTable;
+  session_rooms: SessionRoomTable;
+  session_tags: SessionTagTable;
+  session_overrides: SessionOverrideTable;
+  audit_log: AuditLogTable;
+  webhook_tallies: WebhookTallyTable;
+  completed_passes: CompletedPassTable;
 }
 
 export type InboxRow = Selectable<InboxTable>;

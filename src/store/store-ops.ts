@@ -1,11 +1,17 @@
 import type { Kysely } from 'kysely';
+import { createAuditOps } from './audit-ops.js';
+import { createCompletedPassOps } from './completed-pass-ops.js';
 import { createCycleOps } from './cycle-ops.js';
+import { createCycleWindowOps } from './cycle-window-ops.js';
 import { createInboxOps } from './inbox-ops.js';
+import { createOverrideOps } from './override-ops.js';
 import { createRoomOps } from './room-ops.js';
 import { createRoomPageOps } from './room-page-ops.js';
 import type { Database } from './rows.js';
+import { createSessionOps } from './session-ops.js';
 import type { StoreDriver } from './store-driver.js';
 import type { StoreOps } from './store.js';
+import { createTallyOps } from './tally-ops.js';
 
 /** What the generic operations need from the dialect. */
 export type OpsDriver = Pick<StoreDriver, 'encodeBoolean' | 'nowMsSql' | 'lockRows'>;
@@ -18,6 +24,12 @@ export function createStoreOps(db: Kysely<Database>, driver: OpsDriver): StoreOp
     ...createCycleOps(db, encodeBoolean),
     ...createRoomOps(db),
     ...createRoomPageOps(db),
+    ...createCycleWindowOps(db),
+    ...createSessionOps(db),
+    ...createOverrideOps(db),
+    ...createAuditOps(db),
+    ...createTallyOps(db),
+    ...createCompletedPassOps(db),
 
     async countUnprocessed(max) {
       const row = await db
@@ -49,6 +61,7 @@ export function createStoreOps(db: Kysely<Database>, driver: OpsDriver): StoreOp
     },
 
     async resetRoom(room) {
+      // The audit trail and webhook tallies stay: they record what happened, not derived state.
       await db.deleteFrom('cycles').where('room', '=', room).execute();
       await db.deleteFrom('room_incarnations').where('room', '=', room).execute();
       await db

@@ -88,7 +88,9 @@ describeEachDialect('migration 0003 (evidence columns)', (dialect) => {
     await seedAt0002();
     const store = await openStore(database.url);
     try {
-      expect(await store.migrate()).toEqual({ applied: ['0003-evidence-and-journal'] });
+      expect(await store.migrate()).toEqual({
+        applied: ['0003-evidence-and-journal', '0004-sessions'],
+      });
       const cycles = await store.listRoomCycles('r');
       const verdict = (c: Cycle) => [
         c.sid,

@@ -45,7 +45,12 @@ describeEachDialect('store migrations', (dialect) => {
     const store = await open();
     expect(store.dialect).toBe(dialect.name);
     expect(await store.migrate()).toEqual({
-      applied: ['0001-initial', '0002-status-read-index', '0003-evidence-and-journal'],
+      applied: [
+        '0001-initial',
+        '0002-status-read-index',
+        '0003-evidence-and-journal',
+        '0004-sessions',
+      ],
     });
     expect(await store.migrate()).toEqual({ applied: [] });
     const again = await open();
@@ -58,6 +63,7 @@ describeEachDialect('store migrations', (dialect) => {
       '0001-initial',
       '0002-status-read-index',
       '0003-evidence-and-journal',
+      '0004-sessions',
     ]);
   });
 
@@ -76,7 +82,12 @@ describeEachDialect('store migrations', (dialect) => {
     // The failed migration left nothing half-done: once the obstacle is gone it applies whole.
     await execute(database.url, 'drop table cycles');
     expect(await store.migrate()).toEqual({
-      applied: ['0001-initial', '0002-status-read-index', '0003-evidence-and-journal'],
+      applied: [
+        '0001-initial',
+        '0002-status-read-index',
+        '0003-evidence-and-journal',
+        '0004-sessions',
+      ],
     });
   });
 

@@ -54,7 +54,12 @@ describe('openStore', () => {
       const file = join(dir, 'nested', 'deeper', 'attendance.db');
       const store = await openStore(`sqlite:${file}`);
       expect(await store.migrate()).toEqual({
-        applied: ['0001-initial', '0002-status-read-index', '0003-evidence-and-journal'],
+        applied: [
+          '0001-initial',
+          '0002-status-read-index',
+          '0003-evidence-and-journal',
+          '0004-sessions',
+        ],
       });
       await store.close();
       expect((await stat(file)).isFile()).toBe(true);
@@ -66,7 +71,12 @@ describe('openStore', () => {
   it('opens an in-memory SQLite database', async () => {
     const store = await openStore('sqlite::memory:');
     expect(await store.migrate()).toEqual({
-      applied: ['0001-initial', '0002-status-read-index', '0003-evidence-and-journal'],
+      applied: [
+        '0001-initial',
+        '0002-status-read-index',
+        '0003-evidence-and-journal',
+        '0004-sessions',
+      ],
     });
     expect(await store.insertInbox([])).toEqual([]);
     await store.close();

@@ -1,4 +1,4 @@
-import type { Cycle } from '../../src/core/index.js';
+import type { AuditRecord, Cycle, Session, StatusOverride } from '../../src/core/index.js';
 import { openStore } from '../../src/store/index.js';
 import type { AttendanceStore, InboxEntry } from '../../src/store/index.js';
 import { useTestDatabase } from '../helpers/dialects.js';
@@ -62,6 +62,58 @@ export function makeEntry(eventId: string, overrides: Partial<InboxEntry> = {}):
     createdAtMs: T0,
     receivedAtMs: T0 + 40,
     body: `{"id":"${eventId}","event":"participant_joined"}`,
+    ...overrides,
+  };
+}
+
+export function makeSession(overrides: Partial<Session> & Pick<Session, 'id'>): Session {
+  return {
+    title: 'Weekly sync',
+    rooms: ['room-a'],
+    startsAtMs: T0,
+    endsAtMs: T0 + 3_600_000,
+    timezone: 'UTC',
+    hosts: ['alice'],
+    roster: [{ identity: 'alice', name: 'Alice', role: 'host', aliases: [] }],
+    tags: ['team'],
+    policy: {
+      lateAfterMinutes: 5,
+      leftEarlyMinutes: 10,
+      presentPercent: 75,
+      absentBelowMinutes: 1,
+      lateFrom: 'start',
+    },
+    createdAtMs: T0 - 60_000,
+    updatedAtMs: T0 - 60_000,
+    ...overrides,
+  };
+}
+
+export function makeOverride(
+  overrides: Partial<StatusOverride> & Pick<StatusOverride, 'sessionId' | 'identity'>,
+): StatusOverride {
+  return {
+    status: 'excused',
+    reason: 'doctor appointment',
+    author: 'teacher@example.com',
+    atMs: T0 + 10,
+    ...overrides,
+  };
+}
+
+export function makeAudit(overrides: Partial<AuditRecord> = {}): AuditRecord {
+  return {
+    atMs: T0,
+    action: 'cycle.opened',
+    source: 'webhook',
+    actor: null,
+    session: null,
+    room: 'room-a',
+    identity: 'alice',
+    sid: 'PA_1',
+    before: null,
+    after: { sid: 'PA_1', joinedAtMs: T0 },
+    reason: null,
     ...overrides,
   };
 }

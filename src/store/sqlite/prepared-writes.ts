@@ -1,11 +1,12 @@
 import type BetterSqlite3 from 'better-sqlite3';
 import { fromCycleRow, toCycleRow, toInboxRow, type CycleRow } from '../rows.js';
 import { CYCLE_COLUMNS as ALL_CYCLE_COLUMNS } from '../cycle-ops.js';
+import { AUDIT_INSERT_COLUMNS, toAuditRow } from '../session-rows.js';
 import type { StoreOps } from '../store.js';
 
 export type TransactionHotOps = Pick<
   StoreOps,
-  'insertInbox' | 'getCycles' | 'saveCycles' | 'getRoomFinishTimes'
+  'insertInbox' | 'getCycles' | 'saveCycles' | 'getRoomFinishTimes' | 'appendAudit'
 >;
 
 // Every column, in the order the statements bind them.
@@ -42,7 +43,7 @@ const INBOX_COLUMNS = [
 ] as const;
 
 /**
- * The ingest transaction's four statements as better-sqlite3 statements prepared once, run row by
+ * The ingest transaction's statements as better-sqlite3 statements prepared once, run row by
  * row. Only valid inside a store transaction: SQLite has the one connection, which Kysely holds for
  * the whole transaction, so these run between its BEGIN IMMEDIATE and COMMIT (or ROLLBACK). Kysely
  * builds, compiles and prepares every statement anew and hops through promises per query; webhook
@@ -70,6 +71,10 @@ export function createPreparedWrites(database: BetterSqlite3.Database): () => Tr
        where sid = ? and ${INDEXED_COLUMNS.map((c) => `${c} is ?`).join(' and ')}`,
     ),
     getFinish: database.prepare('select finished_at_ms from room_incarnations where room_sid = ?'),
+    appendAudit: database.prepare(
+      `insert into audit_log (${AUDIT_INSERT_COLUMNS.join(', ')})
+       values (${AUDIT_INSERT_COLUMNS.map(() => '?').join(', ')})`,
+    ),
   });
   const encodeBoolean = (b: boolean) => (b ? 1 : 0);
   return () => {
@@ -131,6 +136,15 @@ export function createPreparedWrites(database: BetterSqlite3.Database): () => Tr
           if (row) times.set(roomSid, row.finished_at_ms);
         }
         return Promise.resolve(times);
+      },
+      appendAudit(records) {
+        // Measured with 50 records per ingest transaction: ~0.5 ms here, ~1 ms for the generic
+        // multi-row insert, which Kysely builds and SQLite prepares anew for every batch size.
+        for (const record of records) {
+          const row = toAuditRow(record);
+          p.appendAudit.run(AUDIT_INSERT_COLUMNS.map((c) => row[c]));
+        }
+        return Promise.resolve();
       },
     };
   };

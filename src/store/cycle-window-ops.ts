@@ -1,0 +1,63 @@
+import { sql, type ExpressionBuilder, type Kysely } from 'kysely';
+import { fromCycleRow } from './rows.js';
+import type { Database } from './rows.js';
+import { chunkForParameters } from './store-driver.js';
+import type { StoreOps } from './store.js';
+import type { Cycle } from '../core/index.js';
+
+export type CycleWindowOps = Pick<StoreOps, 'listCyclesInWindow' | 'listIdentityCyclesInWindow'>;
+
+/**
+ * A cycle can overlap [fromMs, toMs] when it joined at or before toMs (a null join never overlaps)
+ * and is open or left at or after fromMs. The two branches are written as the predicates of
+ * cycles_open_idx and cycles_room_left_idx (migration 0004), so each planner reads one index range
+ * per room and branch: SQLite matches an expression index only on the same expression.
+ */
+function overlaps(eb: ExpressionBuilder<Database, 'cycles'>, fromMs: number, toMs: number) {
+  return eb.and([
+    eb('joined_at_ms', '<=', toMs),
+    eb.or([
+      eb.and([eb('ended_at_ms', 'is', null), eb('estimated_left_at_ms', 'is', null)]),
+      eb(sql<number>`coalesce(ended_at_ms, estimated_left_at_ms)`, '>=', fromMs),
+    ]),
+  ]);
+}
+
+export function createCycleWindowOps(db: Kysely<Database>): CycleWindowOps {
+  return {
+    async listCyclesInWindow(rooms, fromMs, toMs) {
+      const cycles: Cycle[] = [];
+      for (const chunk of chunkForParameters([...new Set(rooms)], 1)) {
+        const rows = await db
+          .selectFrom('cycles')
+          .selectAll()
+          .where('room', 'in', chunk)
+          .where((eb) => overlaps(eb, fromMs, toMs))
+          .execute();
+        for (const row of rows) cycles.push(fromCycleRow(row));
+      }
+      return cycles;
+    },
+
+    async listIdentityCyclesInWindow(rooms, identities, fromMs, toMs) {
+      // Half the bound each, so a chunk of rooms and one of identities fit one statement; a cycle
+      // has one room and one identity, so the chunk pairs never return a cycle twice.
+      const cycles: Cycle[] = [];
+      const identityChunks = chunkForParameters([...new Set(identities)], 2);
+      for (const roomChunk of chunkForParameters([...new Set(rooms)], 2)) {
+        for (const identityChunk of identityChunks) {
+          // cycles_room_identity_idx: (room, identity) pairs, each a joined_at_ms <= toMs range.
+          const rows = await db
+            .selectFrom('cycles')
+            .selectAll()
+            .where('room', 'in', roomChunk)
+            .where('identity', 'in', identityChunk)
+            .where((eb) => overlaps(eb, fromMs, toMs))
+            .execute();
+          for (const row of rows) cycles.push(fromCycleRow(row));
+        }
+      }
+      return cycles;
+    },
+  };
+}
