@@ -31,6 +31,7 @@ export function createAuditOps(db: Kysely<Database>): AuditOps {
                   eb('session', 'is', null),
                   eb('room', 'in', rooms),
                   eb('at_ms', '>=', sessionRooms.sinceMs),
+                  eb('at_ms', '<=', sessionRooms.untilMs),
                 ]),
               ]),
         );

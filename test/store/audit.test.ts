@@ -146,7 +146,7 @@ describeEachDialect('store audit trail', (dialect) => {
       (await store.listAudit({ ...q, limit })).map((r) => r.sid);
 
     expect(await sids({ session: 'S_1' })).toEqual(['session_set', 'session_old']);
-    const withRooms = { rooms: ['room-a', 'room-b'], sinceMs: T0 };
+    const withRooms = { rooms: ['room-a', 'room-b'], sinceMs: T0, untilMs: T0 + 2 };
     expect(await sids({ session: 'S_1', sessionRooms: withRooms })).toEqual([
       'session_set',
       'since_room_a',
@@ -165,14 +165,16 @@ describeEachDialect('store audit trail', (dialect) => {
     expect(
       await sids({ session: 'S_1', sessionRooms: withRooms, afterId: first.at(-1)!.id }),
     ).toEqual(['since_room_b', 'session_old']);
-    expect(await sids({ session: 'S_1', sessionRooms: { rooms: [], sinceMs: 0 } })).toEqual([
-      'session_set',
-      'session_old',
-    ]);
+    expect(
+      await sids({ session: 'S_1', sessionRooms: { rooms: [], sinceMs: 0, untilMs: T0 } }),
+    ).toEqual(['session_set', 'session_old']);
     expect(await sids({ session: 'S_none', sessionRooms: withRooms })).toEqual([
       'since_room_a',
       'since_room_b',
     ]);
+    // Records of the rooms written after the window's end belong to later sessions.
+    const until = { ...withRooms, untilMs: T0 + 1 };
+    expect(await sids({ session: 'S_none', sessionRooms: until })).toEqual(['since_room_a']);
   });
 
   it('appends batches larger than one statement can bind', async () => {
