@@ -78,6 +78,8 @@ export function registerServeCommand(
       }
 
       const rt = await c.createRuntime({ config, logger, livekit, processMetrics: true });
+      // Before listening: once the service says it listens, the demo session is there to read.
+      if (emulator) await putDemoSession(rt);
       let apiToken = config.apiToken;
       if (apiToken === null) {
         apiToken = randomBytes(24).toString('base64url');
@@ -122,7 +124,6 @@ export function registerServeCommand(
       let simulation: SimulatedClass | null = null;
       if (emulator) {
         emulator.emulator.setWebhookUrls([`http://127.0.0.1:${port}/webhooks/livekit`]);
-        await putDemoSession(rt);
         simulation = startSimulatedClass(emulator.emulator);
         logger.info(
           { room: DEMO_ROOM, session: DEMO_SESSION_ID },

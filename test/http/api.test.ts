@@ -152,9 +152,15 @@ describeEachDialect('attendance API', (dialect) => {
     const doc = res.json();
     expect(doc.openapi).toMatch(/^3\./);
     expect(Object.keys(doc.paths).sort()).toEqual([
+      '/api/v1/audit',
       '/api/v1/reconcile',
       '/api/v1/rooms/{room}/attendance',
       '/api/v1/rooms/{room}/participants/{identity}',
+      '/api/v1/sessions',
+      '/api/v1/sessions/{id}',
+      '/api/v1/sessions/{id}/attendance',
+      '/api/v1/sessions/{id}/participants/{identity}',
+      '/api/v1/sessions/{id}/participants/{identity}/override',
       '/webhooks/livekit',
     ]);
     const status = doc.paths['/api/v1/rooms/{room}/participants/{identity}'].get;
