@@ -14,6 +14,12 @@ export async function runCliCaptured(
   const error = vi
     .spyOn(console, 'error')
     .mockImplementation((...a: unknown[]) => void err.push(a.join(' ')));
+  const writeOut = vi
+    .spyOn(process.stdout, 'write')
+    .mockImplementation((chunk: string | Uint8Array) => {
+      out.push(String(chunk).replace(/\n$/, ''));
+      return true;
+    });
   const writeErr = vi
     .spyOn(process.stderr, 'write')
     .mockImplementation((chunk: string | Uint8Array) => {
@@ -27,6 +33,7 @@ export async function runCliCaptured(
   } finally {
     log.mockRestore();
     error.mockRestore();
+    writeOut.mockRestore();
     writeErr.mockRestore();
     vi.unstubAllEnvs();
   }
