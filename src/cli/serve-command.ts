@@ -166,18 +166,19 @@ export const DEMO_SESSION_ID = 'demo-class';
 const MINUTE = 60_000;
 
 /**
- * Written at every start, with a window around now: it began 6 minutes ago and ends 14 minutes
- * from now. The teacher arrives now (late, as a host) and lateness is measured from the teacher's
- * arrival (`lateFrom: host`), so students are on time; one never comes, one dials in by phone.
+ * Written at every start: a five-minute class that began a minute ago, so that its report is
+ * final a few minutes after `npm start`. The teacher arrives now (late, as a host) and lateness is
+ * measured from the teacher's arrival (`lateFrom: host`) with short thresholds, so the students
+ * who connect in the first seconds are on time and the later ones late; one never comes, one
+ * dials in by phone.
  */
 async function putDemoSession(rt: Runtime): Promise<void> {
-  const now = rt.clock.now();
-  const policy = { ...rt.config.policy, lateFrom: 'host' as const };
+  const now = Math.floor(rt.clock.now() / 1000) * 1000;
   await rt.sessions.put(DEMO_SESSION_ID, {
     title: 'Demo class: Analytical Engines 101',
     rooms: [DEMO_ROOM],
-    startsAtMs: Math.floor((now - 6 * MINUTE) / 1000) * 1000,
-    endsAtMs: Math.floor((now + 14 * MINUTE) / 1000) * 1000,
+    startsAtMs: now - MINUTE,
+    endsAtMs: now + 4 * MINUTE,
     timezone: 'UTC',
     hosts: [DEMO_TEACHER.identity],
     roster: DEMO_ROSTER.map((m) => ({
@@ -187,6 +188,12 @@ async function putDemoSession(rt: Runtime): Promise<void> {
       aliases: [...m.aliases],
     })),
     tags: ['demo'],
-    policy,
+    policy: {
+      lateAfterMinutes: 0.25,
+      leftEarlyMinutes: 0.5,
+      presentPercent: 75,
+      absentBelowMinutes: 0.5,
+      lateFrom: 'host',
+    },
   });
 }

@@ -64,7 +64,10 @@ export interface SessionReportCore {
   lateReferenceMs: number;
   summary: SessionSummary;
   participants: SessionParticipantRow[];
-  /** Counted cycles overlapping the window that are still open. */
+  /**
+   * Counted cycles overlapping the window whose end inside it is unknown: open, and not confirmed
+   * by LiveKit at or after endsAt.
+   */
   openCycles: number;
 }
 
@@ -178,6 +181,14 @@ function byJoinThenSid(a: WindowCycle, b: WindowCycle): number {
   return a.cycle.sid < b.cycle.sid ? -1 : a.cycle.sid > b.cycle.sid ? 1 : 0;
 }
 
+/**
+ * Whether a cycle's end inside the window is still unknown: open, and not seen by LiveKit at or
+ * after the window's end (someone confirmed in the room after endsAt attended to the end).
+ */
+function endUnknown(cycle: Cycle, session: Session): boolean {
+  return isOpen(cycle) && (cycle.lastSeenAtMs === null || cycle.lastSeenAtMs < session.endsAtMs);
+}
+
 /** One person's row: the rules of attendance-model "Sessions", in order. */
 function rowOf(
   frame: SessionFrame,
@@ -287,7 +298,9 @@ export function computeSessionReport(input: {
   >;
   for (const p of participants) byStatus[p.status] += 1;
   let openCycles = 0;
-  for (const list of byPerson.values()) for (const w of list) if (isOpen(w.cycle)) openCycles += 1;
+  for (const list of byPerson.values()) {
+    for (const w of list) if (endUnknown(w.cycle, input.session)) openCycles += 1;
+  }
   const hasRoster = input.session.roster.length > 0;
   return {
     state: frame.state,
