@@ -66,14 +66,18 @@ export class SessionService {
     },
   ) {}
 
-  /** Session writes touch no cycles; on SQLite they still queue behind the one writer. */
-  private write<T>(fn: (tx: StoreOps) => Promise<T>): Promise<T> {
-    return this.deps.writer.write(fn, { rooms: [] });
+  /**
+   * Session writes touch no cycles. They hold their session as a room of its own (a name no room
+   * can have: NUL is refused in room names), so two writes of one session on PostgreSQL never
+   * both see it missing; on SQLite they queue behind the one writer.
+   */
+  private write<T>(id: string, fn: (tx: StoreOps) => Promise<T>): Promise<T> {
+    return this.deps.writer.write(fn, { rooms: [`\u0000session:${id}`] });
   }
 
   async put(id: string, input: SessionInput): Promise<{ session: Session; created: boolean }> {
     const now = this.deps.clock.now();
-    return this.write(async (tx) => {
+    return this.write(id, async (tx) => {
       const before = await tx.getSession(id);
       const session: Session = {
         id,
@@ -101,7 +105,7 @@ export class SessionService {
 
   async delete(id: string): Promise<void> {
     const now = this.deps.clock.now();
-    await this.write(async (tx) => {
+    await this.write(id, async (tx) => {
       const before = await tx.getSession(id);
       if (before === null) throw notFound(id);
       const overrides = await tx.listOverrides(id);
@@ -208,7 +212,7 @@ export class SessionService {
     input: { status: AttendanceStatus; reason: string; author: string },
   ): Promise<ParticipantReport> {
     const now = this.deps.clock.now();
-    await this.write(async (tx) => {
+    await this.write(id, async (tx) => {
       const session = await tx.getSession(id);
       if (session === null) throw notFound(id);
       const member = participantIdentities(session, identity).identity;
@@ -233,7 +237,7 @@ export class SessionService {
 
   async removeOverride(id: string, identity: string): Promise<void> {
     const now = this.deps.clock.now();
-    await this.write(async (tx) => {
+    await this.write(id, async (tx) => {
       const session = await tx.getSession(id);
       if (session === null) throw notFound(id);
       const member = participantIdentities(session, identity).identity;

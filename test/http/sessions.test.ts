@@ -168,6 +168,16 @@ describeEachDialect('sessions over HTTP', (dialect) => {
     );
   });
 
+  it('creates a session once when the same PUT races itself', async () => {
+    const answers = await Promise.all(Array.from({ length: 6 }, () => put('raced', sessionBody())));
+    expect(answers.map((a) => a.status).sort()).toEqual([200, 200, 200, 200, 200, 201]);
+    const audit = await h().api('/api/v1/audit?session=raced');
+    expect(audit.json.entries.map((e: any) => e.action)).toEqual([
+      'session.created',
+      ...Array.from({ length: 5 }, () => 'session.updated'),
+    ]);
+  });
+
   it('lists sessions overlapping [from, to], newest first, by tag and room, in pages', async () => {
     for (let day = 0; day < 5; day++) {
       const start = at(day * 24 * 60);
