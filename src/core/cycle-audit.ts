@@ -73,12 +73,9 @@ export function auditCycleChanges(input: {
       push('cycle.closed', sourceOf(now.closedBy, 'webhook'), was);
     } else if (was.leftAt !== null && now.leftAt === null) {
       push('cycle.reopened', input.reopenSource, was);
-    } else if (
-      was.joinedAt !== now.joinedAt ||
-      was.leftAt !== now.leftAt ||
-      was.closedBy !== now.closedBy ||
-      was.openedBy !== now.openedBy
-    ) {
+    } else {
+      // A new join time or leave time, a new word on who opened or closed it, or media that
+      // connected after all (the cycle now counts).
       push('cycle.corrected', sourceOf(now.closedBy ?? now.openedBy, 'webhook'), was);
     }
   }

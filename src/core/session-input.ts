@@ -6,7 +6,7 @@ import {
   type Session,
   type SessionPolicy,
 } from './session-types.js';
-import { isTimeZone, parseInstant } from './zoned-time.js';
+import { canonicalTimeZone, isTimeZone, parseInstant } from './zoned-time.js';
 
 /** `id` of a session: chosen by the application, safe in a URL path segment. */
 export const SESSION_ID_PATTERN = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -81,6 +81,7 @@ function optionalText(
   if (v === undefined || v === null) return null;
   if (typeof v !== 'string') problems.push(`${field} must be a string`);
   else if (v.length > max) problems.push(`${field} must be at most ${max} characters`);
+  else if (v.includes('\u0000')) problems.push(`${field} must not contain NUL`);
   else return v;
   return undefined;
 }
@@ -102,6 +103,7 @@ function nameList(
         ? `${field} must list ${opts.min} to ${opts.max} names (got ${v.length})`
         : `${field} must list at most ${opts.max} names (got ${v.length})`,
     );
+    if (v.length > opts.max) return [];
   }
   const out: string[] = [];
   const seen = new Set<string>();
@@ -140,7 +142,10 @@ function roster(v: unknown, problems: string[]): RosterMember[] {
     problems.push('roster must be an array');
     return [];
   }
-  if (v.length > MAX_ROSTER) problems.push(`roster must list at most ${MAX_ROSTER} people`);
+  if (v.length > MAX_ROSTER) {
+    problems.push(`roster must list at most ${MAX_ROSTER} people (got ${v.length})`);
+    return [];
+  }
   const members: RosterMember[] = [];
   const owner = new Map<string, string>();
   const claim = (identity: string, where: string) => {
@@ -187,10 +192,18 @@ function tags(v: unknown, problems: string[]): string[] {
     problems.push('tags must be an array of strings');
     return [];
   }
-  if (v.length > MAX_TAGS) problems.push(`tags must list at most ${MAX_TAGS} tags`);
+  if (v.length > MAX_TAGS) {
+    problems.push(`tags must list at most ${MAX_TAGS} tags (got ${v.length})`);
+    return [];
+  }
   const out = new Set<string>();
   v.forEach((t, i) => {
-    if (typeof t !== 'string' || t.length === 0 || t.length > MAX_TAG_LENGTH) {
+    if (
+      typeof t !== 'string' ||
+      t.length === 0 ||
+      t.length > MAX_TAG_LENGTH ||
+      t.includes('\u0000')
+    ) {
       problems.push(`tags[${i}] must be a string of 1 to ${MAX_TAG_LENGTH} characters`);
     } else out.add(t);
   });
@@ -228,6 +241,14 @@ function policy(v: unknown, defaults: SessionPolicy, problems: string[]): Sessio
   };
 }
 
+/** Problems named in one answer: a 10,000-person roster of errors would make a 20 MB message. */
+const MAX_PROBLEMS = 20;
+
+function capped(problems: string[]): string[] {
+  if (problems.length <= MAX_PROBLEMS) return problems;
+  return [...problems.slice(0, MAX_PROBLEMS), `… and ${problems.length - MAX_PROBLEMS} more`];
+}
+
 /**
  * Reads a session body as the PUT route receives it, naming every problem at once. The policy is
  * resolved against `defaults` (the service's), field by field, and the result is what gets stored.
@@ -258,7 +279,7 @@ export function parseSessionInput(body: unknown, defaults: SessionPolicy): Sessi
   const members = roster(body['roster'], problems);
   const tagList = tags(body['tags'], problems);
   const resolved = policy(body['policy'], defaults, problems);
-  if (problems.length > 0) return { ok: false, problems };
+  if (problems.length > 0) return { ok: false, problems: capped(problems) };
   return {
     ok: true,
     value: {
@@ -266,7 +287,7 @@ export function parseSessionInput(body: unknown, defaults: SessionPolicy): Sessi
       rooms,
       startsAtMs: startsAtMs!,
       endsAtMs: endsAtMs!,
-      timezone: tz as string,
+      timezone: canonicalTimeZone(tz as string),
       hosts,
       roster: members,
       tags: tagList,

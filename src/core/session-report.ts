@@ -197,7 +197,8 @@ function rowOf(
   ctx: { hosts: ReadonlySet<string>; lateReferenceMs: number; override: StatusOverride | null },
 ): SessionParticipantRow {
   const { session, state } = frame;
-  const member = session.roster.find((m) => m.identity === identity) ?? null;
+  const found = frame.memberOf.get(identity);
+  const member = found !== undefined && found.identity === identity ? found : null;
   const isHost = ctx.hosts.has(identity);
   const sorted = [...own].sort(byJoinThenSid);
   const pieces = unionIntervals(sorted.map((w) => w.clipped));

@@ -59,6 +59,11 @@ export function isTimeZone(name: string): boolean {
   return ok;
 }
 
+/** The zone's IANA name as Intl spells it (`europe/istanbul` → `Europe/Istanbul`). */
+export function canonicalTimeZone(name: string): string {
+  return new Intl.DateTimeFormat('en-US', { timeZone: name }).resolvedOptions().timeZone;
+}
+
 const formatters = new Map<string, Intl.DateTimeFormat>();
 
 function formatterFor(timeZone: string): Intl.DateTimeFormat {
@@ -75,6 +80,7 @@ function formatterFor(timeZone: string): Intl.DateTimeFormat {
       hourCycle: 'h23',
       timeZoneName: 'longOffset',
     });
+    if (formatters.size >= 1_000) formatters.clear();
     formatters.set(timeZone, f);
   }
   return f;

@@ -12,7 +12,6 @@ export const HTTP_ERRORS = {
   unauthorized: { status: 401, message: 'Missing or invalid credentials.' },
   not_found: { status: 404, message: 'No such route.' },
   session_not_found: { status: 404, message: 'No session with this id.' },
-  override_not_found: { status: 404, message: 'This person has no override in this session.' },
   payload_too_large: {
     status: 413,
     message: 'The request body is larger than the configured limit.',

@@ -76,8 +76,9 @@ export class SessionService {
   }
 
   async put(id: string, input: SessionInput): Promise<{ session: Session; created: boolean }> {
-    const now = this.deps.clock.now();
     return this.write(id, async (tx) => {
+      // Read inside the write: on SQLite a queued write must not be dated before the one ahead.
+      const now = this.deps.clock.now();
       const before = await tx.getSession(id);
       const session: Session = {
         id,
@@ -104,8 +105,8 @@ export class SessionService {
   }
 
   async delete(id: string): Promise<void> {
-    const now = this.deps.clock.now();
     await this.write(id, async (tx) => {
+      const now = this.deps.clock.now();
       const before = await tx.getSession(id);
       if (before === null) throw notFound(id);
       const overrides = await tx.listOverrides(id);
@@ -136,7 +137,12 @@ export class SessionService {
     const [cycles, overrides, tallies, verifications, lastPass] = await Promise.all([
       store.listCyclesInWindow(session.rooms, from, to),
       store.listOverrides(id),
-      store.sumWebhookTallies(session.rooms, session.startsAtMs, session.endsAtMs),
+      // Tallies are per minute: the minute the window starts in counts.
+      store.sumWebhookTallies(
+        session.rooms,
+        Math.floor(session.startsAtMs / MINUTE_MS) * MINUTE_MS,
+        session.endsAtMs,
+      ),
       this.roomVerifications(session.rooms),
       store.getLastCompletedPass(),
     ]);
@@ -155,9 +161,12 @@ export class SessionService {
         if (c.closedBy === 'reconciler') closedByReconciler += 1;
       }
     }
+    // A full pass after the end, or every room of the session verified after it (a pass over
+    // the session's rooms, `verify-livekit --session`): LiveKit has had its say on everyone.
     const passAfterEnd =
       !this.deps.livekitConfigured ||
-      (lastPass !== null && lastPass.startedAtMs >= session.endsAtMs);
+      (lastPass !== null && lastPass.startedAtMs >= session.endsAtMs) ||
+      verifications.allVerifiedSinceMs >= session.endsAtMs;
     return {
       ...core,
       session,
@@ -211,8 +220,8 @@ export class SessionService {
     identity: string,
     input: { status: AttendanceStatus; reason: string; author: string },
   ): Promise<ParticipantReport> {
-    const now = this.deps.clock.now();
     await this.write(id, async (tx) => {
+      const now = this.deps.clock.now();
       const session = await tx.getSession(id);
       if (session === null) throw notFound(id);
       const member = participantIdentities(session, identity).identity;
@@ -235,19 +244,15 @@ export class SessionService {
     return this.participant(id, identity);
   }
 
+  /** Idempotent: removing an override that is not there changes and records nothing. */
   async removeOverride(id: string, identity: string): Promise<void> {
-    const now = this.deps.clock.now();
     await this.write(id, async (tx) => {
+      const now = this.deps.clock.now();
       const session = await tx.getSession(id);
       if (session === null) throw notFound(id);
       const member = participantIdentities(session, identity).identity;
       const before = await tx.getOverride(id, member);
-      if (before === null) {
-        throw new AttendanceError(
-          'override_not_found',
-          `session ${JSON.stringify(id)} has no override for ${JSON.stringify(member)}`,
-        );
-      }
+      if (before === null) return;
       await tx.deleteOverride(id, member);
       await tx.appendAudit([
         {
@@ -280,22 +285,27 @@ export class SessionService {
     });
   }
 
-  private async roomVerifications(
-    rooms: readonly string[],
-  ): Promise<{ failures: number; lastVerifiedAtMs: number | null }> {
-    const wanted = new Set(rooms);
+  private async roomVerifications(rooms: readonly string[]): Promise<{
+    failures: number;
+    lastVerifiedAtMs: number | null;
+    /** The oldest verification among the rooms (-Infinity when one never was). */
+    allVerifiedSinceMs: number;
+  }> {
+    const found = await Promise.all(rooms.map((r) => this.deps.store.getRoomVerification(r)));
     let failures = 0;
     let last: number | null = null;
-    for (const v of await this.deps.store.listRoomVerifications()) {
-      if (!wanted.has(v.room)) continue;
-      failures += v.consecutiveFailures;
-      if (v.lastVerifiedAtMs !== null && (last === null || v.lastVerifiedAtMs > last)) {
-        last = v.lastVerifiedAtMs;
-      }
+    let oldest = Number.POSITIVE_INFINITY;
+    for (const v of found) {
+      failures += v?.consecutiveFailures ?? 0;
+      const at = v?.lastVerifiedAtMs ?? null;
+      if (at !== null && (last === null || at > last)) last = at;
+      oldest = Math.min(oldest, at ?? Number.NEGATIVE_INFINITY);
     }
-    return { failures, lastVerifiedAtMs: last };
+    return { failures, lastVerifiedAtMs: last, allVerifiedSinceMs: oldest };
   }
 }
+
+const MINUTE_MS = 60_000;
 
 /** Cycle records of a session's rooms this long before its start and after its end belong to it. */
 export const AUDIT_ROOM_MARGIN_MS = 24 * 60 * 60 * 1000;
@@ -338,7 +348,8 @@ function sessionAuditView(s: Session) {
     endsAt: new Date(s.endsAtMs).toISOString(),
     timezone: s.timezone,
     hosts: s.hosts,
-    roster: s.roster.length,
+    // Who was expected (names and roles are in the session itself): a removed student shows.
+    roster: s.roster.map((m) => m.identity),
     tags: s.tags,
     policy: s.policy,
   };

@@ -49,6 +49,8 @@ const identityParam = {
   description: 'Participant identity (URL-encoded)',
 } as const;
 const security = [{ bearerAuth: [] }];
+/** No NUL anywhere: no LiveKit name has one, and PostgreSQL text cannot hold it. */
+const NO_NUL = '^[^\\u0000]*$';
 
 const policySchema = {
   type: 'object',
@@ -299,8 +301,9 @@ export async function sessionRoutes(app: FastifyInstance, deps: AppDeps): Promis
     '/api/v1/sessions/:id',
     {
       bodyLimit: SESSION_BODY_LIMIT,
-      // The body schema documents the API; the handler checks it and names every problem at once.
-      attachValidation: true,
+      // The body schema documents the API only: the handler checks the body as it was sent and
+      // names every problem at once (Ajv would coerce `[123]` to `["123"]` and stop at the first).
+      validatorCompiler: () => () => true,
       schema: {
         summary: 'Create (201) or replace (200) a session',
         description:
@@ -384,8 +387,8 @@ export async function sessionRoutes(app: FastifyInstance, deps: AppDeps): Promis
           properties: {
             from: { type: 'string', description: 'ISO 8601 with an offset' },
             to: { type: 'string', description: 'ISO 8601 with an offset' },
-            tag: { type: 'string', minLength: 1, maxLength: 100 },
-            room: { type: 'string', minLength: 1, maxLength: MAX_NAME_LENGTH },
+            tag: { type: 'string', minLength: 1, maxLength: 100, pattern: NO_NUL },
+            room: { type: 'string', minLength: 1, maxLength: MAX_NAME_LENGTH, pattern: NO_NUL },
             limit: { type: 'integer', minimum: 1, maximum: LIST_MAX, default: LIST_DEFAULT },
             cursor: { type: 'string', minLength: 1, maxLength: 1024 },
           },
@@ -411,8 +414,10 @@ export async function sessionRoutes(app: FastifyInstance, deps: AppDeps): Promis
         q.cursor === undefined
           ? undefined
           : decodeCursor(q.cursor, (c) =>
-              typeof c['s'] === 'number' && typeof c['id'] === 'string'
-                ? { startsAtMs: c['s'], id: c['id'] }
+              Number.isSafeInteger(c['s']) &&
+              typeof c['id'] === 'string' &&
+              SESSION_ID_PATTERN.test(c['id'])
+                ? { startsAtMs: c['s'] as number, id: c['id'] }
                 : null,
             );
       const list = await sessions.list({
@@ -529,8 +534,8 @@ export async function sessionRoutes(app: FastifyInstance, deps: AppDeps): Promis
           additionalProperties: false,
           properties: {
             status: { type: 'string', enum: ATTENDANCE_STATUSES },
-            reason: { type: 'string', minLength: 1, maxLength: MAX_REASON },
-            author: { type: 'string', minLength: 1, maxLength: MAX_NAME_LENGTH },
+            reason: { type: 'string', minLength: 1, maxLength: MAX_REASON, pattern: NO_NUL },
+            author: { type: 'string', minLength: 1, maxLength: MAX_NAME_LENGTH, pattern: NO_NUL },
           },
         },
         response: {
@@ -597,9 +602,9 @@ export async function sessionRoutes(app: FastifyInstance, deps: AppDeps): Promis
         querystring: {
           type: 'object',
           properties: {
-            session: { type: 'string', minLength: 1, maxLength: 128 },
-            room: { type: 'string', minLength: 1, maxLength: MAX_NAME_LENGTH },
-            identity: { type: 'string', minLength: 1, maxLength: MAX_NAME_LENGTH },
+            session: { type: 'string', minLength: 1, maxLength: 128, pattern: NO_NUL },
+            room: { type: 'string', minLength: 1, maxLength: MAX_NAME_LENGTH, pattern: NO_NUL },
+            identity: { type: 'string', minLength: 1, maxLength: MAX_NAME_LENGTH, pattern: NO_NUL },
             since: { type: 'string', description: 'ISO 8601 with an offset' },
             limit: { type: 'integer', minimum: 1, maximum: AUDIT_MAX, default: AUDIT_DEFAULT },
             cursor: { type: 'string', minLength: 1, maxLength: 256 },
