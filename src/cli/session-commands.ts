@@ -1,7 +1,7 @@
 import { writeFile } from 'node:fs/promises';
 import { Option, type Command } from 'commander';
 import { AttendanceError, parseInstant, type Session } from '../core/index.js';
-import { reportCsv, reportJson, type Runtime } from '../service/index.js';
+import { reportCsv, reportJson, sessionJson, type Runtime } from '../service/index.js';
 import { CliError, commandLogger, configuredLiveKit, loadCliConfig } from './common.js';
 import type { Composition } from './composition.js';
 import { formatTable } from './table.js';
@@ -104,17 +104,14 @@ export function registerSessionCommands(
           limit: LIST_LIMIT,
         });
         if (opts.json) {
-          const rows = list.map((s) => ({
-            id: s.id,
-            title: s.title,
-            rooms: s.rooms,
-            startsAt: new Date(s.startsAtMs).toISOString(),
-            endsAt: new Date(s.endsAtMs).toISOString(),
-            timezone: s.timezone,
-            tags: s.tags,
-            state: rt.sessions.state(s),
-          }));
-          console.log(JSON.stringify(rows, null, 2));
+          // As the API lists them.
+          console.log(
+            JSON.stringify(
+              list.map((s) => sessionJson(s, rt.sessions.state(s))),
+              null,
+              2,
+            ),
+          );
           return;
         }
         if (list.length === 0) {

@@ -1,13 +1,9 @@
 import { Readable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
-import {
-  MAX_NAME_LENGTH,
-  type CycleView,
-  type IdentityStatus,
-  type RoomAttendanceRow,
-} from '../../core/index.js';
+import { type CycleView, type IdentityStatus, type RoomAttendanceRow } from '../../core/index.js';
 import type { AppDeps } from '../app-deps.js';
 import { decodeCursor, encodeCursor } from '../cursor.js';
+import { identityParam, roomParam } from '../path-params.js';
 import { errorBodySchema } from '../error-registry.js';
 import { csvLine, isoOrNull } from '../format.js';
 
@@ -19,23 +15,6 @@ const MAX_CURSOR_LENGTH = 4 * 1024;
 
 const nullableTime = { type: ['string', 'null'], format: 'date-time' } as const;
 const SOURCES = ['webhook', 'reconciler', 'room_finished', 'manual'];
-
-const roomParam = {
-  type: 'string',
-  minLength: 1,
-  // The same limit ingest applies (findEventProblem): every stored name can be read back.
-  maxLength: MAX_NAME_LENGTH,
-  // No NUL: no LiveKit name has one, and PostgreSQL text cannot hold it.
-  pattern: '^[^\\u0000]+$',
-  description: 'LiveKit room name (URL-encoded)',
-} as const;
-const identityParam = {
-  type: 'string',
-  minLength: 1,
-  maxLength: MAX_NAME_LENGTH,
-  pattern: '^[^\\u0000]+$',
-  description: 'Participant identity (URL-encoded)',
-} as const;
 
 const cycleSchema = {
   type: 'object',

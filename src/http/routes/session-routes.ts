@@ -12,6 +12,7 @@ import {
 } from '../../core/index.js';
 import type { AppDeps } from '../app-deps.js';
 import { decodeCursor, encodeCursor } from '../cursor.js';
+import { identityParam, keysetPage, NO_NUL_PATTERN } from '../path-params.js';
 import { errorBodySchema, HttpError } from '../error-registry.js';
 import {
   auditJson,
@@ -41,16 +42,7 @@ const idParam = {
   maxLength: 1024,
   description: 'Session id: 1–128 of A–Z a–z 0–9 . _ : -',
 } as const;
-const identityParam = {
-  type: 'string',
-  minLength: 1,
-  maxLength: MAX_NAME_LENGTH,
-  pattern: '^[^\\u0000]+$',
-  description: 'Participant identity (URL-encoded)',
-} as const;
 const security = [{ bearerAuth: [] }];
-/** No NUL anywhere: no LiveKit name has one, and PostgreSQL text cannot hold it. */
-const NO_NUL = '^[^\\u0000]*$';
 
 const policySchema = {
   type: 'object',
@@ -387,8 +379,13 @@ export async function sessionRoutes(app: FastifyInstance, deps: AppDeps): Promis
           properties: {
             from: { type: 'string', description: 'ISO 8601 with an offset' },
             to: { type: 'string', description: 'ISO 8601 with an offset' },
-            tag: { type: 'string', minLength: 1, maxLength: 100, pattern: NO_NUL },
-            room: { type: 'string', minLength: 1, maxLength: MAX_NAME_LENGTH, pattern: NO_NUL },
+            tag: { type: 'string', minLength: 1, maxLength: 100, pattern: NO_NUL_PATTERN },
+            room: {
+              type: 'string',
+              minLength: 1,
+              maxLength: MAX_NAME_LENGTH,
+              pattern: NO_NUL_PATTERN,
+            },
             limit: { type: 'integer', minimum: 1, maximum: LIST_MAX, default: LIST_DEFAULT },
             cursor: { type: 'string', minLength: 1, maxLength: 1024 },
           },
@@ -428,15 +425,10 @@ export async function sessionRoutes(app: FastifyInstance, deps: AppDeps): Promis
         ...(after === undefined ? {} : { after }),
         limit: q.limit + 1,
       });
-      const page = list.slice(0, q.limit);
-      const last = page.at(-1);
-      return {
-        sessions: page.map((s) => sessionJson(s, sessions.state(s))),
-        nextCursor:
-          list.length > q.limit && last !== undefined
-            ? encodeCursor({ s: last.startsAtMs, id: last.id })
-            : null,
-      };
+      const { page, nextCursor } = keysetPage(list, q.limit, (last) =>
+        encodeCursor({ s: last.startsAtMs, id: last.id }),
+      );
+      return { sessions: page.map((s) => sessionJson(s, sessions.state(s))), nextCursor };
     },
   );
 
@@ -534,8 +526,18 @@ export async function sessionRoutes(app: FastifyInstance, deps: AppDeps): Promis
           additionalProperties: false,
           properties: {
             status: { type: 'string', enum: ATTENDANCE_STATUSES },
-            reason: { type: 'string', minLength: 1, maxLength: MAX_REASON, pattern: NO_NUL },
-            author: { type: 'string', minLength: 1, maxLength: MAX_NAME_LENGTH, pattern: NO_NUL },
+            reason: {
+              type: 'string',
+              minLength: 1,
+              maxLength: MAX_REASON,
+              pattern: NO_NUL_PATTERN,
+            },
+            author: {
+              type: 'string',
+              minLength: 1,
+              maxLength: MAX_NAME_LENGTH,
+              pattern: NO_NUL_PATTERN,
+            },
           },
         },
         response: {
@@ -602,9 +604,19 @@ export async function sessionRoutes(app: FastifyInstance, deps: AppDeps): Promis
         querystring: {
           type: 'object',
           properties: {
-            session: { type: 'string', minLength: 1, maxLength: 128, pattern: NO_NUL },
-            room: { type: 'string', minLength: 1, maxLength: MAX_NAME_LENGTH, pattern: NO_NUL },
-            identity: { type: 'string', minLength: 1, maxLength: MAX_NAME_LENGTH, pattern: NO_NUL },
+            session: { type: 'string', minLength: 1, maxLength: 128, pattern: NO_NUL_PATTERN },
+            room: {
+              type: 'string',
+              minLength: 1,
+              maxLength: MAX_NAME_LENGTH,
+              pattern: NO_NUL_PATTERN,
+            },
+            identity: {
+              type: 'string',
+              minLength: 1,
+              maxLength: MAX_NAME_LENGTH,
+              pattern: NO_NUL_PATTERN,
+            },
             since: { type: 'string', description: 'ISO 8601 with an offset' },
             limit: { type: 'integer', minimum: 1, maximum: AUDIT_MAX, default: AUDIT_DEFAULT },
             cursor: { type: 'string', minLength: 1, maxLength: 256 },
@@ -642,13 +654,10 @@ export async function sessionRoutes(app: FastifyInstance, deps: AppDeps): Promis
         ...(afterId === undefined ? {} : { afterId }),
         limit: q.limit + 1,
       });
-      const page = records.slice(0, q.limit);
-      const last = page.at(-1);
-      return {
-        entries: page.map(auditJson),
-        nextCursor:
-          records.length > q.limit && last !== undefined ? encodeCursor({ after: last.id }) : null,
-      };
+      const { page, nextCursor } = keysetPage(records, q.limit, (last) =>
+        encodeCursor({ after: last.id }),
+      );
+      return { entries: page.map(auditJson), nextCursor };
     },
   );
 }
