@@ -1,7 +1,19 @@
 // `npm run bench`: one run, all scenarios, so the ratios are comparable.
-//   node bench/run.js            the benchmark (about 2 minutes)
-//   node bench/run.js --only=sqlite-ingest,sqlite-sync,sqlite-reads,postgres,postgres-scale,reconcile
+//   node bench/run.js            the benchmark (about 8 minutes)
+//   node bench/run.js --only=sqlite-ingest,sqlite-sync,sqlite-reads,session-reads,postgres,
+//                            postgres-scale,session-report,ingest-baseline,reconcile
 //                                a subset (the bare routes always run: the ratios need them)
+//     session-reads    on the sqlite-reads data (200 rooms × 50, one session per room whose roster
+//                      is that room's identities), GET /api/v1/sessions/{id}/participants/{identity}
+//                      beside GET /api/v1/rooms/{room}/participants/{identity}, same order, rounds
+//                      alternating (room, session, session, room) on one server
+//     session-report   1,000 people × 10 cycles over 4 rooms, loaded as verified webhooks, one session
+//                      whose roster lists the 1,000: GET /api/v1/sessions/{id}/attendance as JSON and
+//                      as CSV, sequential requests, p50/p99, on SQLite and PostgreSQL
+//     ingest-baseline  builds commit 8abddd3 (the last before sessions, audit trail and webhook
+//                      tallies) in a temporary git worktree and ingests the same pre-signed webhooks
+//                      into it and into this build, rounds alternating (before, now, now, before), on
+//                      SQLite and PostgreSQL; skipped (not failed) without git history
 //   node bench/run.js --only=reconcile-heap
 //                                heap over 300 scheduled passes at 1,000 rooms × 20 (about 10
 //                                minutes, so not in the default set; BENCH_HEAP_PASSES changes it)
@@ -14,7 +26,16 @@
 import autocannon from 'autocannon';
 import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  mkdtempSync,
+  mkdirSync,
+  readdirSync,
+  realpathSync,
+  rmSync,
+  symlinkSync,
+  unlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import os from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -29,8 +50,11 @@ const DEFAULT_SCENARIOS = [
   'sqlite-ingest',
   'sqlite-sync',
   'sqlite-reads',
+  'session-reads',
   'postgres',
   'postgres-scale',
+  'session-report',
+  'ingest-baseline',
   'reconcile',
 ];
 const SCENARIOS = [...DEFAULT_SCENARIOS, 'reconcile-heap'];
@@ -52,6 +76,13 @@ const PG_POOL = 90_000;
 const ROOMS = 200;
 const IDENTITIES = 50;
 const PROFILE_DIR = join(HERE, 'profiles');
+const SESSION_PEOPLE = 1000;
+const SESSION_ROOMS = 4;
+const SESSION_CYCLES = 10;
+const SESSION_REPORT_REQUESTS = 200;
+const SESSION_REPORT_S = 15;
+const BASELINE_COMMIT = '8abddd3';
+const HOUR_MS = 3600_000;
 
 const log = (...a) => console.log(...a);
 const rows = [];
@@ -210,6 +241,26 @@ function addRow(name, s, extra = {}) {
 }
 
 const fmt = (n) => Math.round(n).toLocaleString('en-US');
+const enc = encodeURIComponent;
+const iso = (ms) => new Date(ms).toISOString();
+const roomStatusPath = ([room, identity]) =>
+  `/api/v1/rooms/${enc(room)}/participants/${enc(identity)}`;
+/** The read scenarios' data set, loaded once (see readData). */
+let readDataPromise = null;
+
+/** Rounds of one setting as one row: rates averaged, the worst p50/p99, counts summed. */
+function combineRounds(list) {
+  return {
+    rps: list.reduce((a, r) => a + r.rps, 0) / list.length,
+    p50: Math.max(...list.map((r) => r.p50)),
+    p99: Math.max(...list.map((r) => r.p99)),
+    total: list.reduce((a, r) => a + r.total, 0),
+    ok: list.reduce((a, r) => a + r.ok, 0),
+    non2xx: list.reduce((a, r) => a + r.non2xx, 0),
+    errors: list.reduce((a, r) => a + r.errors, 0),
+    durationS: list.reduce((a, r) => a + r.durationS, 0),
+  };
+}
 
 /** A cursor over pre-signed webhooks; null when the pool is used up (the run then stops). */
 function webhookCursor(pool) {
@@ -304,6 +355,7 @@ try {
   if (ONLY.has('sqlite-ingest')) await sqliteIngestScenario();
   if (ONLY.has('sqlite-sync')) await sqliteSyncScenario();
   if (ONLY.has('sqlite-reads')) await sqliteReadScenario();
+  if (ONLY.has('session-reads')) await sessionReadScenario();
 } finally {
   if (!PROFILE && !process.env.BENCH_KEEP) rmSync(sqliteDir, { recursive: true, force: true });
 }
@@ -387,18 +439,8 @@ async function sqliteSyncScenario() {
     );
     rounds[level].push(s);
   }
-  const mean = (list) => ({
-    rps: list.reduce((a, r) => a + r.rps, 0) / list.length,
-    p50: Math.max(...list.map((r) => r.p50)),
-    p99: Math.max(...list.map((r) => r.p99)),
-    total: list.reduce((a, r) => a + r.total, 0),
-    ok: list.reduce((a, r) => a + r.ok, 0),
-    non2xx: list.reduce((a, r) => a + r.non2xx, 0),
-    errors: list.reduce((a, r) => a + r.errors, 0),
-    durationS: list.reduce((a, r) => a + r.durationS, 0),
-  });
-  const normal = mean(rounds.normal);
-  const full = mean(rounds.full);
+  const normal = combineRounds(rounds.normal);
+  const full = combineRounds(rounds.full);
   addRow('webhook ingest, SQLite, synchronous=NORMAL (old)', normal, {
     ratio: normal.rps / bare.post.rps,
     ratioTo: 'bare POST',
@@ -414,27 +456,14 @@ async function sqliteSyncScenario() {
   });
 }
 
-async function sqliteReadScenario() {
-  log('\n[4] status reads on SQLite');
-  // A class as it looks mid-session: every identity joined, left once and rejoined (two cycles, the
-  // second open), loaded through the verified webhook path into a database of its own.
-  const readFile = join(sqliteDir, 'reads.db');
-  const loader = spawnServer('service', { BENCH_DATABASE_URL: `sqlite:${readFile}` });
-  const loaderPort = await loader.ready;
-  const participants = ROOMS * IDENTITIES;
-  const classHooks = generateWebhooks({
-    tag: '',
-    rooms: ROOMS,
-    identitiesPerRoom: IDENTITIES,
-    count: participants * 5,
-    block: participants,
-  });
+/** Sends every webhook (64 at a time), then the last few again one by one (see below). */
+async function sendAll(port, hooks) {
   let h = 0;
-  await load({
-    port: loaderPort,
-    duration: 120,
+  const result = await load({
+    port,
+    duration: 300,
     next: () => {
-      const w = classHooks[h++];
+      const w = hooks[h++];
       if (!w) return null;
       return {
         method: 'POST',
@@ -444,17 +473,59 @@ async function sqliteReadScenario() {
       };
     },
   });
-  await stopServer(loader, 'read data loader');
-  const paths = [];
-  for (let r = 0; r < ROOMS; r++) {
-    for (let i = 0; i < IDENTITIES; i++) {
-      paths.push(
-        `/api/v1/rooms/${encodeURIComponent(`room-${r}`)}/participants/${encodeURIComponent(`user-${r}-${i}`)}`,
-      );
-    }
+  // autocannon stops with requests of the last round in flight; sent again, the stored ones are
+  // dropped as duplicates and the lost ones stored, so the data set is complete.
+  for (const w of hooks.slice(-2 * CONNECTIONS)) {
+    const res = await fetch(`http://127.0.0.1:${port}/webhooks/livekit`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/webhook+json', authorization: w.token },
+      body: w.body,
+    });
+    await res.arrayBuffer();
+    if (!res.ok) throw new Error(`webhook answered ${res.status}`);
   }
-  // Every identity of every room, in a scattered order, cycled for the whole run.
-  const scattered = paths.map((_, k) => paths[(k * 7919) % paths.length]);
+  const s = summarise(result);
+  s.statusCodes = Object.fromEntries(
+    Object.entries(result.statusCodeStats ?? {}).map(([code, v]) => [code, v.count]),
+  );
+  return s;
+}
+
+/**
+ * The read scenarios' data, loaded once: a class as it looks mid-session, every identity joined,
+ * left once and rejoined (two cycles, the second open), loaded through the verified webhook path
+ * into a database of its own. `pairs` is every [room, identity] in a scattered order.
+ */
+function readData() {
+  readDataPromise ??= (async () => {
+    const readFile = join(sqliteDir, 'reads.db');
+    const loader = spawnServer('service', { BENCH_DATABASE_URL: `sqlite:${readFile}` });
+    const loaderPort = await loader.ready;
+    const participants = ROOMS * IDENTITIES;
+    const classHooks = generateWebhooks({
+      tag: '',
+      rooms: ROOMS,
+      identitiesPerRoom: IDENTITIES,
+      count: participants * 5,
+      block: participants,
+    });
+    await sendAll(loaderPort, classHooks);
+    await stopServer(loader, 'read data loader');
+    const ordered = [];
+    for (let r = 0; r < ROOMS; r++) {
+      for (let i = 0; i < IDENTITIES; i++) ordered.push([`room-${r}`, `user-${r}-${i}`]);
+    }
+    // Every identity of every room, in a scattered order, cycled for the whole run.
+    const pairs = ordered.map((_, k) => ordered[(k * 7919) % ordered.length]);
+    return { readFile, pairs };
+  })();
+  return readDataPromise;
+}
+
+async function sqliteReadScenario() {
+  log('\n[4] status reads on SQLite');
+  const { readFile, pairs } = await readData();
+  const scattered = pairs.map(roomStatusPath);
   const headers = { authorization: `Bearer ${API_TOKEN}` };
   const readLoad = (port, duration) => loadInChild({ port, duration, paths: scattered, headers });
 
@@ -657,6 +728,10 @@ if (ONLY.has('postgres-scale')) {
   }
 }
 
+// ---------- 7 + 8. session reports; ingest against the build before sessions ----------
+if (ONLY.has('session-report')) await sessionReportScenario();
+if (ONLY.has('ingest-baseline')) await ingestBaselineScenario();
+
 // ---------- 6. heap over many scheduled reconcile passes ----------
 const heap = {};
 if (ONLY.has('reconcile-heap')) {
@@ -813,13 +888,13 @@ const mdRows = [];
 const header = ['Scenario', 'Throughput', 'p50', 'p99', 'Ratio', 'Target', 'Result'];
 const fmtRow = (r) =>
   r.skipped
-    ? [r.name, 'skipped', '', '', '', r.target, 'SKIP']
+    ? [r.name, r.reason ? `skipped: ${r.reason}` : 'skipped', '', '', '', r.target, 'SKIP']
     : [
         r.name,
         `${fmt(r.rps)}/s`,
         `${r.p50} ms`,
         `${r.p99} ms`,
-        r.ratio === undefined ? '1.00×' : `${r.ratio.toFixed(2)}× ${r.ratioTo}`,
+        r.ratioText ?? (r.ratio === undefined ? '1.00×' : `${r.ratio.toFixed(2)}× ${r.ratioTo}`),
         r.target ?? '—',
         r.pass === undefined ? '—' : r.pass ? 'PASS' : 'FAIL',
       ];
@@ -1082,4 +1157,441 @@ async function timePieces() {
     rmSync(sqliteDir, { recursive: true, force: true });
   }
   return out;
+}
+
+// ---------- sessions ----------
+
+/** A fresh schema on the admin connection's database for fn(url); dropped afterwards. */
+async function withPgSchema(admin, fn) {
+  const schema = `bench_${process.pid}_${randomBytes(4).toString('hex')}`;
+  await admin.query(`create schema "${schema}"`);
+  try {
+    const url = new URL(PG_URL);
+    url.searchParams.set('options', `-c search_path=${schema}`);
+    return await fn(url.toString(), schema);
+  } finally {
+    await admin.query(`drop schema "${schema}" cascade`);
+  }
+}
+
+/** PUT /api/v1/sessions/{id}; throws unless 200/201. */
+async function putSession(port, id, body) {
+  const res = await fetch(`http://127.0.0.1:${port}/api/v1/sessions/${enc(id)}`, {
+    method: 'PUT',
+    headers: { authorization: `Bearer ${API_TOKEN}`, 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  const text = await res.text();
+  if (res.status !== 200 && res.status !== 201)
+    throw new Error(`PUT session ${id}: ${res.status} ${text.slice(0, 300)}`);
+  return JSON.parse(text);
+}
+
+async function getText(port, path, headers = {}) {
+  const res = await fetch(`http://127.0.0.1:${port}${path}`, {
+    headers: { authorization: `Bearer ${API_TOKEN}`, ...headers },
+  });
+  const text = await res.text();
+  if (!res.ok) throw new Error(`GET ${path}: ${res.status} ${text.slice(0, 300)}`);
+  return text;
+}
+
+/**
+ * Up to `n` GETs (fewer if `seconds` run out first, at least 30) one after the other on one
+ * keep-alive connection, each timed from the request to the last byte of the body (after 5 untimed
+ * ones); latencies in ms with one decimal.
+ */
+async function timeSequential(port, path, n, seconds, headers = {}) {
+  const url = `http://127.0.0.1:${port}${path}`;
+  const opts = { headers: { authorization: `Bearer ${API_TOKEN}`, ...headers } };
+  for (let i = 0; i < 5; i++) await (await fetch(url, opts)).arrayBuffer();
+  const ms = [];
+  let non2xx = 0;
+  let bytes = 0;
+  const t0 = performance.now();
+  for (let i = 0; i < n; i++) {
+    if (i >= 30 && performance.now() - t0 > seconds * 1000) break;
+    const t = performance.now();
+    const res = await fetch(url, opts);
+    const body = await res.arrayBuffer();
+    ms.push(performance.now() - t);
+    if (!res.ok) non2xx++;
+    bytes = body.byteLength;
+  }
+  const durationS = (performance.now() - t0) / 1000;
+  n = ms.length;
+  ms.sort((a, b) => a - b);
+  const at = (q) => Math.round(ms[Math.min(ms.length - 1, Math.ceil(q * ms.length) - 1)] * 10) / 10;
+  return {
+    rps: n / durationS,
+    p50: at(0.5),
+    p99: at(0.99),
+    max: Math.round(ms[ms.length - 1] * 10) / 10,
+    total: n,
+    ok: n - non2xx,
+    non2xx,
+    errors: 0,
+    durationS,
+    bytes,
+  };
+}
+
+/**
+ * Session participant status beside room status, on the sqlite-reads data: one session per room
+ * (roster = that room's 50 identities, live: the window runs from before the first join to an
+ * hour from now), the same [room, identity] pairs in the same scattered order, on one server,
+ * rounds alternating room, session, session, room so that drift weighs on both alike.
+ */
+async function sessionReadScenario() {
+  log('\n[4b] session participant status vs room status reads, SQLite (same data, same order)');
+  const { readFile, pairs } = await readData();
+  const server = spawnServer(
+    'service',
+    { BENCH_DATABASE_URL: `sqlite:${readFile}` },
+    PROFILE ? 'session-reads' : null,
+  );
+  const port = await server.ready;
+  try {
+    const now = Date.now();
+    const t0 = performance.now();
+    for (let r = 0; r < ROOMS; r++) {
+      await putSession(port, `class-${r}`, {
+        title: `Class ${r}`,
+        rooms: [`room-${r}`],
+        startsAt: iso(now - 7 * HOUR_MS),
+        endsAt: iso(now + HOUR_MS),
+        hosts: [],
+        roster: Array.from({ length: IDENTITIES }, (_, i) => ({ identity: `user-${r}-${i}` })),
+      });
+    }
+    log(`  ${ROOMS} sessions written in ${fmt(performance.now() - t0)} ms`);
+    const sessionPath = ([room, identity]) =>
+      `/api/v1/sessions/${enc(`class-${room.slice('room-'.length)}`)}/participants/${enc(identity)}`;
+    const paths = { room: pairs.map(roomStatusPath), session: pairs.map(sessionPath) };
+    // One answer of each, to see that both routes describe the same person.
+    const roomSample = JSON.parse(await getText(port, roomStatusPath(pairs[0])));
+    const sample = JSON.parse(await getText(port, sessionPath(pairs[0])));
+    log(
+      `  ${pairs[0].join('/')}: room inMeeting ${roomSample.inMeeting}, cycleCount ${roomSample.cycleCount};` +
+        ` session status ${sample.status}, inMeeting ${sample.inMeeting}, connections ${sample.connections}`,
+    );
+    const headers = { authorization: `Bearer ${API_TOKEN}` };
+    const rounds = { room: [], session: [] };
+    for (const kind of ['room', 'session', 'session', 'room']) {
+      loadInChild({ port, duration: WARMUP_S, paths: paths[kind], headers });
+      const s = summarise(loadInChild({ port, duration: READ_S, paths: paths[kind], headers }));
+      log(
+        `  ${kind} status: ${fmt(s.rps)}/s p50 ${s.p50} ms p99 ${s.p99} ms (non-2xx ${s.non2xx}, errors ${s.errors})`,
+      );
+      rounds[kind].push(s);
+    }
+    const room = combineRounds(rounds.room);
+    const session = combineRounds(rounds.session);
+    addRow('status read, SQLite, rooms route, rounds alternating with sessions', room, {
+      ratio: room.rps / bare.get.rps,
+      ratioTo: 'bare GET',
+      rounds: rounds.room,
+    });
+    const ratio = session.rps / room.rps;
+    addRow('session participant status read, SQLite (200 sessions × 50)', session, {
+      ratio,
+      ratioTo: 'rooms route',
+      target: '≥ 0.8× rooms route',
+      pass: ratio >= 0.8 && session.non2xx === 0 && session.errors === 0,
+      rounds: rounds.session,
+    });
+  } finally {
+    await stopServer(server, 'session reads');
+  }
+}
+
+/**
+ * A 1,000-person session, 10 cycles each over 4 rooms (a main room and breakouts, 250 identities
+ * each), loaded through the verified webhook path; one session with the 1,000 on its roster (an
+ * ended hour); its report as JSON and as CSV, SQLite and PostgreSQL.
+ */
+async function sessionReportScenario() {
+  log(
+    `\n[7] session report: ${fmt(SESSION_PEOPLE)} people × ${SESSION_CYCLES} cycles over ${SESSION_ROOMS} rooms, JSON and CSV`,
+  );
+  const baseMs = Date.now() - 6 * HOUR_MS;
+  const perRoom = SESSION_PEOPLE / SESSION_ROOMS;
+  const hooks = generateWebhooks({
+    tag: 's',
+    rooms: SESSION_ROOMS,
+    identitiesPerRoom: perRoom,
+    count: SESSION_PEOPLE * SESSION_CYCLES * 3,
+    block: SESSION_PEOPLE,
+    baseMs,
+  });
+  const roster = [];
+  for (let r = 0; r < SESSION_ROOMS; r++) {
+    for (let i = 0; i < perRoom; i++) roster.push({ identity: `user-${r}-${i}` });
+  }
+  const session = {
+    title: 'Lecture',
+    rooms: Array.from({ length: SESSION_ROOMS }, (_, r) => `sroom-${r}`),
+    // 5 minutes before the first join to 55 after: every cycle lies inside the hour.
+    startsAt: iso(baseMs - 5 * 60_000),
+    endsAt: iso(baseMs + 55 * 60_000),
+    timezone: 'Europe/Istanbul',
+    hosts: ['user-0-0'],
+    roster,
+  };
+  log(
+    `  ${fmt(hooks.length)} webhooks signed; PUT body ${fmt(JSON.stringify(session).length)} bytes`,
+  );
+  const dir = mkdtempSync(join(os.tmpdir(), 'attendance-bench-session-'));
+  try {
+    await sessionReportOn('SQLite', `sqlite:${join(dir, 'session.db')}`, hooks, session);
+  } finally {
+    if (!PROFILE && !process.env.BENCH_KEEP) rmSync(dir, { recursive: true, force: true });
+  }
+  const admin = await connectPgAdmin('the PostgreSQL session report is skipped');
+  if (!admin) {
+    for (const f of ['JSON', 'CSV'])
+      rows.push({
+        name: `session report ${f}, PostgreSQL`,
+        skipped: true,
+        reason: 'PostgreSQL unreachable',
+        target: 'p50 and p99 < 100 ms',
+      });
+    return;
+  }
+  try {
+    await withPgSchema(admin, (url) => sessionReportOn('PostgreSQL', url, hooks, session));
+  } finally {
+    await admin.end();
+  }
+}
+
+async function sessionReportOn(label, databaseUrl, hooks, session) {
+  const server = spawnServer(
+    'service',
+    { BENCH_DATABASE_URL: databaseUrl },
+    PROFILE ? `session-report-${label.toLowerCase()}` : null,
+  );
+  const port = await server.ready;
+  try {
+    const loaded = await sendAll(port, hooks);
+    log(
+      `  ${label}: loaded at ${fmt(loaded.rps)}/s (status codes ${JSON.stringify(loaded.statusCodes)})`,
+    );
+    await putSession(port, 'lecture', session);
+    const path = '/api/v1/sessions/lecture/attendance';
+    // The report describes the data set: 1,000 listed, 10 cycles each, all of them attended.
+    const report = JSON.parse(await getText(port, path));
+    const cycles = report.participants.reduce((a, p) => a + p.cycles.length, 0);
+    const csvLines = (await getText(port, `${path}?format=csv`)).trimEnd().split('\r\n').length;
+    const complete =
+      report.participants.length === SESSION_PEOPLE &&
+      cycles === SESSION_PEOPLE * SESSION_CYCLES &&
+      report.summary.attended === SESSION_PEOPLE &&
+      csvLines === SESSION_PEOPLE + 1;
+    log(
+      `  ${label}: ${report.participants.length} listed, ${cycles} cycles, summary ${JSON.stringify(report.summary)},` +
+        ` final ${report.final}, webhooksReceived ${report.dataQuality.webhooksReceived}; CSV ${csvLines} lines`,
+    );
+    if (!complete)
+      notes.push(`session report, ${label}: the report does not describe the data set`);
+    for (const [format, query] of [
+      ['JSON', ''],
+      ['CSV', '?format=csv'],
+    ]) {
+      const s = await timeSequential(
+        port,
+        `${path}${query}`,
+        SESSION_REPORT_REQUESTS,
+        SESSION_REPORT_S,
+      );
+      addRow(`session report ${format}, ${label} (1,000 people × 10 cycles)`, s, {
+        ratioText: `sequential, ${(s.bytes / 1024).toFixed(0)} KiB`,
+        target: 'p50 and p99 < 100 ms',
+        pass: complete && s.p50 < 100 && s.p99 < 100 && s.non2xx === 0,
+      });
+      log(`    (max ${s.max} ms, ${fmt(s.bytes)} bytes)`);
+    }
+  } finally {
+    await stopServer(server, `session report, ${label}`);
+  }
+}
+
+/**
+ * Builds BASELINE_COMMIT in a temporary git worktree (node_modules linked to this one's): the
+ * service as it was before sessions, the audit trail and webhook tallies. Throws with the reason
+ * when it cannot (no git, no history, a failed build); `remove()` deletes the worktree.
+ */
+function buildBaseline() {
+  const root = join(HERE, '..');
+  const git = (...args) =>
+    execFileSync('git', ['-C', root, ...args], { stdio: ['ignore', 'pipe', 'pipe'] })
+      .toString()
+      .trim();
+  try {
+    git('rev-parse', '--verify', '--quiet', `${BASELINE_COMMIT}^{commit}`);
+  } catch {
+    throw new Error(`commit ${BASELINE_COMMIT} is not in this checkout's git history`);
+  }
+  const dir = mkdtempSync(join(os.tmpdir(), 'attendance-bench-baseline-'));
+  git('worktree', 'add', '--detach', dir, BASELINE_COMMIT);
+  const link = join(dir, 'node_modules');
+  const remove = () => {
+    try {
+      unlinkSync(link); // the link only, before git deletes the directory
+    } catch {
+      // not made
+    }
+    try {
+      git('worktree', 'remove', '--force', dir);
+    } catch {
+      rmSync(dir, { recursive: true, force: true });
+      git('worktree', 'prune');
+    }
+  };
+  try {
+    symlinkSync(realpathSync(join(root, 'node_modules')), link);
+    const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc');
+    execFileSync(process.execPath, [tsc, '-p', 'tsconfig.build.json'], {
+      cwd: dir,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+  } catch (e) {
+    remove();
+    throw new Error(`building ${BASELINE_COMMIT} failed: ${e.stdout?.toString() || e.message}`);
+  }
+  return { dist: join(dir, 'dist'), remove };
+}
+
+/**
+ * Ingest into this build and into BASELINE_COMMIT's, the same pre-signed webhooks into fresh
+ * databases, rounds alternating before, now, now, before (drift weighs on both alike).
+ */
+async function ingestBaselineScenario() {
+  log(`\n[8] webhook ingest, this build vs ${BASELINE_COMMIT} (before sessions), alternating`);
+  const target = '≥ 0.9× before';
+  const name = (db) => `webhook ingest with sessions/audit vs before (${BASELINE_COMMIT}), ${db}`;
+  let baseline;
+  try {
+    const t0 = performance.now();
+    baseline = buildBaseline();
+    log(`  built ${BASELINE_COMMIT} in ${fmt(performance.now() - t0)} ms`);
+  } catch (e) {
+    const reason = e.message.split('\n')[0].slice(0, 200);
+    log(`  NOTICE: skipped: ${reason}`);
+    notes.push(`ingest-baseline skipped: ${reason}`);
+    for (const db of ['SQLite', 'PostgreSQL'])
+      rows.push({ name: name(db), skipped: true, reason, target });
+    return;
+  }
+  const order = ['before', 'now', 'now', 'before'];
+  const env = (build) => (build === 'before' ? { BENCH_DIST: baseline.dist } : {});
+  const compare = (db, rounds) => {
+    const before = combineRounds(rounds.before);
+    const now = combineRounds(rounds.now);
+    addRow(`webhook ingest, ${db}, before sessions (${BASELINE_COMMIT})`, before, {
+      ratio: before.rps / bare.post.rps,
+      ratioTo: 'bare POST',
+      rounds: rounds.before,
+    });
+    const ratio = now.rps / before.rps;
+    addRow(name(db), now, {
+      ratio,
+      ratioTo: 'before',
+      target,
+      pass: ratio >= 0.9 && now.non2xx === 0 && now.errors === 0,
+      rounds: rounds.now,
+    });
+  };
+  try {
+    const { default: Database } = await import('better-sqlite3');
+    const dir = mkdtempSync(join(os.tmpdir(), 'attendance-bench-baseline-db-'));
+    try {
+      const { warmup, pool } = signSqlitePools();
+      const rounds = { before: [], now: [] };
+      for (const [i, build] of order.entries()) {
+        const file = join(dir, `ingest-${i}-${build}.db`);
+        const server = spawnServer('service', {
+          BENCH_DATABASE_URL: `sqlite:${file}`,
+          ...env(build),
+        });
+        const port = await server.ready;
+        const { s, answered, built } = await ingestScenario({
+          label: `sqlite ${build}`,
+          port,
+          pool,
+          warmup,
+        });
+        await stopServer(server, `sqlite ingest ${build}`);
+        const db = new Database(file, { readonly: true, fileMustExist: true });
+        const stored = db.prepare('select count(*) as n from inbox').get().n;
+        const audit =
+          build === 'now' ? db.prepare('select count(*) as n from audit_log').get().n : null;
+        db.close();
+        if (stored < answered || stored > built)
+          notes.push(`sqlite ${build}: ${answered} webhooks answered 2xx but ${stored} stored`);
+        log(
+          `  round ${i + 1}, SQLite ${build}: ${fmt(s.rps)}/s p50 ${s.p50} ms p99 ${s.p99} ms` +
+            ` (stored ${fmt(stored)}${audit === null ? '' : `, ${fmt(audit)} audit rows`}, non-2xx ${s.non2xx}, errors ${s.errors})`,
+        );
+        rounds[build].push(s);
+      }
+      compare('SQLite', rounds);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+    const admin = await connectPgAdmin('the PostgreSQL baseline comparison is skipped');
+    if (!admin) {
+      rows.push({
+        name: name('PostgreSQL'),
+        skipped: true,
+        reason: 'PostgreSQL unreachable',
+        target,
+      });
+      return;
+    }
+    try {
+      const warmup = generateWebhooks({
+        tag: 'pw',
+        rooms: 50,
+        identitiesPerRoom: 20,
+        count: 15_000,
+      });
+      const pool = generateWebhooks({
+        tag: 'p',
+        rooms: ROOMS,
+        identitiesPerRoom: IDENTITIES,
+        count: PG_POOL,
+      });
+      const rounds = { before: [], now: [] };
+      for (const [i, build] of order.entries()) {
+        await withPgSchema(admin, async (url, schema) => {
+          const server = spawnServer('service', { BENCH_DATABASE_URL: url, ...env(build) });
+          const port = await server.ready;
+          const { s, answered, built } = await ingestScenario({
+            label: `postgres ${build}`,
+            port,
+            pool,
+            warmup,
+          });
+          await stopServer(server, `postgres ingest ${build}`);
+          const count = async (table) =>
+            Number((await admin.query(`select count(*) as n from "${schema}".${table}`)).rows[0].n);
+          const stored = await count('inbox');
+          const audit = build === 'now' ? await count('audit_log') : null;
+          if (stored < answered || stored > built)
+            notes.push(`postgres ${build}: ${answered} webhooks answered 2xx but ${stored} stored`);
+          log(
+            `  round ${i + 1}, PostgreSQL ${build}: ${fmt(s.rps)}/s p50 ${s.p50} ms p99 ${s.p99} ms` +
+              ` (stored ${fmt(stored)}${audit === null ? '' : `, ${fmt(audit)} audit rows`}, non-2xx ${s.non2xx}, errors ${s.errors})`,
+          );
+          rounds[build].push(s);
+        });
+      }
+      compare('PostgreSQL', rounds);
+    } finally {
+      await admin.end();
+    }
+  } finally {
+    baseline.remove();
+  }
 }

@@ -6,11 +6,15 @@
 // BENCH_LIVEKIT_URL with a ReconcileScheduler whose passes follow each other BENCH_GAP_MS apart;
 // after every BENCH_SAMPLE_EVERY-th pass, between passes, it collects garbage and sends
 // { type: 'sample', pass, heapUsed } over IPC, and { type: 'done' } after BENCH_PASSES passes.
+// BENCH_DIST (default ../dist) is the compiled service to load, so that the ingest-baseline
+// scenario can run an older build behind the same harness.
 // Prints `READY <port>` on stdout once listening; exits cleanly on SIGTERM or an IPC 'stop'
 // (so that --cpu-prof can write its profile).
 import Fastify from 'fastify';
 
 export const API_TOKEN = 'bench-api-token-0123456789';
+const DIST = new URL(`${process.env.BENCH_DIST ?? '../dist'}/`, import.meta.url);
+const dist = (path) => import(new URL(path, DIST).href);
 
 const mode = process.argv[2];
 let close = async () => {};
@@ -31,9 +35,9 @@ if (mode === 'bare') {
   close = () => app.close();
   process.stdout.write(`READY ${new URL(address).port}\n`);
 } else if (mode === 'service') {
-  const { loadConfig } = await import('../dist/config/index.js');
-  const { createLogger } = await import('../dist/telemetry/index.js');
-  const { createRuntime, buildRuntimeApp } = await import('../dist/main.js');
+  const { loadConfig } = await dist('config/index.js');
+  const { createLogger } = await dist('telemetry/index.js');
+  const { createRuntime, buildRuntimeApp } = await dist('main.js');
   const databaseUrl = process.env.BENCH_DATABASE_URL;
   if (!databaseUrl) throw new Error('BENCH_DATABASE_URL is not set');
   const config = loadConfig({
@@ -60,10 +64,10 @@ if (mode === 'bare') {
   process.stdout.write(`READY ${new URL(address).port}\n`);
 } else if (mode === 'reconcile-heap') {
   if (typeof globalThis.gc !== 'function') throw new Error('reconcile-heap needs node --expose-gc');
-  const { loadConfig } = await import('../dist/config/index.js');
-  const { createLogger } = await import('../dist/telemetry/index.js');
-  const { createRuntime } = await import('../dist/main.js');
-  const { ReconcileScheduler } = await import('../dist/service/index.js');
+  const { loadConfig } = await dist('config/index.js');
+  const { createLogger } = await dist('telemetry/index.js');
+  const { createRuntime } = await dist('main.js');
+  const { ReconcileScheduler } = await dist('service/index.js');
   const passes = Number(process.env.BENCH_PASSES);
   const every = Number(process.env.BENCH_SAMPLE_EVERY);
   const logger = createLogger({ level: 'silent' });

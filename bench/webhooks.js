@@ -8,11 +8,18 @@ const SECRET = 'secret';
 /**
  * Bodies as LiveKit's Go encoder writes them (camelCase, int64 as strings, defaults omitted).
  * Participants are taken in blocks: everyone in a block joins, then publishes, then leaves, the way a
- * busy deployment interleaves many meetings. Cycle `c` of an identity gets its own participant sid.
+ * busy deployment interleaves many meetings. Cycle `c` of an identity gets its own participant sid:
+ * it joins at `baseMs + c × 2 min` (plus up to 7 s, by position) and leaves a minute later.
  */
-export function generateWebhooks({ tag, rooms, identitiesPerRoom, count, block = 500 }) {
+export function generateWebhooks({
+  tag,
+  rooms,
+  identitiesPerRoom,
+  count,
+  block = 500,
+  baseMs = Date.now() - 6 * 3600_000,
+}) {
   const iat = Math.floor(Date.now() / 1000);
-  const baseMs = Date.now() - 6 * 3600_000;
   const out = new Array(count);
   const participants = rooms * identitiesPerRoom;
   let n = 0;
