@@ -1303,6 +1303,26 @@ async function sessionReadScenario() {
   } finally {
     await stopServer(server, 'session reads');
   }
+  // For the reason: the rooms route with its status cache off (every read one prepared query).
+  const uncached = spawnServer('service', {
+    BENCH_DATABASE_URL: `sqlite:${readFile}`,
+    BENCH_STATUS_CACHE_ENTRIES: '0',
+  });
+  const uncachedPort = await uncached.ready;
+  try {
+    const paths = pairs.map(roomStatusPath);
+    const headers = { authorization: `Bearer ${API_TOKEN}` };
+    loadInChild({ port: uncachedPort, duration: WARMUP_S, paths, headers });
+    const ru = summarise(loadInChild({ port: uncachedPort, duration: READ_S, paths, headers }));
+    const session = rows.at(-1);
+    addRow('status read, SQLite, rooms route, cache off (same data)', ru, {
+      ratio: ru.rps / bare.get.rps,
+      ratioTo: 'bare GET',
+    });
+    log(`  session reads were ${(session.rps / ru.rps).toFixed(2)}× the uncached rooms route`);
+  } finally {
+    await stopServer(uncached, 'session reads, rooms route uncached');
+  }
 }
 
 /**
