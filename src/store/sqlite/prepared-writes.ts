@@ -2,11 +2,16 @@ import type BetterSqlite3 from 'better-sqlite3';
 import { fromCycleRow, toCycleRow, toInboxRow, type CycleRow } from '../rows.js';
 import { CYCLE_COLUMNS as ALL_CYCLE_COLUMNS } from '../cycle-ops.js';
 import { AUDIT_INSERT_COLUMNS, toAuditRow } from '../session-rows.js';
-import type { StoreOps } from '../store.js';
+import type { StoreOps, WebhookTally } from '../store.js';
 
 export type TransactionHotOps = Pick<
   StoreOps,
-  'insertInbox' | 'getCycles' | 'saveCycles' | 'getRoomFinishTimes' | 'appendAudit'
+  | 'insertInbox'
+  | 'getCycles'
+  | 'saveCycles'
+  | 'getRoomFinishTimes'
+  | 'appendAudit'
+  | 'addWebhookTallies'
 >;
 
 // Every column, in the order the statements bind them.
@@ -74,6 +79,12 @@ export function createPreparedWrites(database: BetterSqlite3.Database): () => Tr
     appendAudit: database.prepare(
       `insert into audit_log (${AUDIT_INSERT_COLUMNS.join(', ')})
        values (${AUDIT_INSERT_COLUMNS.map(() => '?').join(', ')})`,
+    ),
+    addTally: database.prepare(
+      `insert into webhook_tallies (room, minute_ms, received, duplicates) values (?, ?, ?, ?)
+       on conflict (room, minute_ms) do update set
+         received = webhook_tallies.received + excluded.received,
+         duplicates = webhook_tallies.duplicates + excluded.duplicates`,
     ),
   });
   const encodeBoolean = (b: boolean) => (b ? 1 : 0);
@@ -144,6 +155,22 @@ export function createPreparedWrites(database: BetterSqlite3.Database): () => Tr
           const row = toAuditRow(record);
           p.appendAudit.run(AUDIT_INSERT_COLUMNS.map((c) => row[c]));
         }
+        return Promise.resolve();
+      },
+      addWebhookTallies(tallies) {
+        // One prepared upsert per (room, minute): the generic multi-row upsert is built, compiled
+        // and prepared anew for every batch (~12 µs per ingested webhook on the bench machine).
+        const sums = new Map<string, WebhookTally>();
+        for (const t of tallies) {
+          const k = `${t.minuteMs}:${t.room}`;
+          const sum = sums.get(k);
+          if (sum === undefined) sums.set(k, { ...t });
+          else {
+            sum.received += t.received;
+            sum.duplicates += t.duplicates;
+          }
+        }
+        for (const t of sums.values()) p.addTally.run(t.room, t.minuteMs, t.received, t.duplicates);
         return Promise.resolve();
       },
     };
