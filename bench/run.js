@@ -1,5 +1,5 @@
 // `npm run bench`: one run, all scenarios, so the ratios are comparable.
-//   node bench/run.js            the benchmark (about 8 minutes)
+//   node bench/run.js            the benchmark (about 10 minutes on 2 cores)
 //   node bench/run.js --only=sqlite-ingest,sqlite-sync,sqlite-reads,session-reads,postgres,
 //                            postgres-scale,session-report,ingest-baseline,reconcile
 //                                a subset (the bare routes always run: the ratios need them)
