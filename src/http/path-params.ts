@@ -14,6 +14,14 @@ export const roomParam = {
   description: 'LiveKit room name (URL-encoded)',
 } as const;
 
+/** A room name or identity in a query string (filters). */
+export const nameQuery = {
+  type: 'string',
+  minLength: 1,
+  maxLength: MAX_NAME_LENGTH,
+  pattern: NO_NUL_PATTERN,
+} as const;
+
 export const identityParam = {
   type: 'string',
   minLength: 1,

@@ -12,7 +12,7 @@ import {
 } from '../../core/index.js';
 import type { AppDeps } from '../app-deps.js';
 import { decodeCursor, encodeCursor } from '../cursor.js';
-import { identityParam, keysetPage, NO_NUL_PATTERN } from '../path-params.js';
+import { identityParam, keysetPage, nameQuery, NO_NUL_PATTERN } from '../path-params.js';
 import { errorBodySchema, HttpError } from '../error-registry.js';
 import {
   auditJson,
@@ -380,12 +380,7 @@ export async function sessionRoutes(app: FastifyInstance, deps: AppDeps): Promis
             from: { type: 'string', description: 'ISO 8601 with an offset' },
             to: { type: 'string', description: 'ISO 8601 with an offset' },
             tag: { type: 'string', minLength: 1, maxLength: 100, pattern: NO_NUL_PATTERN },
-            room: {
-              type: 'string',
-              minLength: 1,
-              maxLength: MAX_NAME_LENGTH,
-              pattern: NO_NUL_PATTERN,
-            },
+            room: nameQuery,
             limit: { type: 'integer', minimum: 1, maximum: LIST_MAX, default: LIST_DEFAULT },
             cursor: { type: 'string', minLength: 1, maxLength: 1024 },
           },
@@ -605,18 +600,8 @@ export async function sessionRoutes(app: FastifyInstance, deps: AppDeps): Promis
           type: 'object',
           properties: {
             session: { type: 'string', minLength: 1, maxLength: 128, pattern: NO_NUL_PATTERN },
-            room: {
-              type: 'string',
-              minLength: 1,
-              maxLength: MAX_NAME_LENGTH,
-              pattern: NO_NUL_PATTERN,
-            },
-            identity: {
-              type: 'string',
-              minLength: 1,
-              maxLength: MAX_NAME_LENGTH,
-              pattern: NO_NUL_PATTERN,
-            },
+            room: nameQuery,
+            identity: nameQuery,
             since: { type: 'string', description: 'ISO 8601 with an offset' },
             limit: { type: 'integer', minimum: 1, maximum: AUDIT_MAX, default: AUDIT_DEFAULT },
             cursor: { type: 'string', minLength: 1, maxLength: 256 },

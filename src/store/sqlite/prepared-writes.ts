@@ -2,7 +2,7 @@ import type BetterSqlite3 from 'better-sqlite3';
 import { fromCycleRow, toCycleRow, toInboxRow, type CycleRow } from '../rows.js';
 import { CYCLE_COLUMNS as ALL_CYCLE_COLUMNS } from '../cycle-ops.js';
 import { AUDIT_INSERT_COLUMNS, toAuditRow } from '../session-rows.js';
-import type { StoreOps, WebhookTally } from '../store.js';
+import type { StoreOps } from '../store.js';
 
 export type TransactionHotOps = Pick<
   StoreOps,
@@ -158,19 +158,10 @@ export function createPreparedWrites(database: BetterSqlite3.Database): () => Tr
         return Promise.resolve();
       },
       addWebhookTallies(tallies) {
-        // One prepared upsert per (room, minute): the generic multi-row upsert is built, compiled
-        // and prepared anew for every batch (~12 µs per ingested webhook on the bench machine).
-        const sums = new Map<string, WebhookTally>();
-        for (const t of tallies) {
-          const k = `${t.minuteMs}:${t.room}`;
-          const sum = sums.get(k);
-          if (sum === undefined) sums.set(k, { ...t });
-          else {
-            sum.received += t.received;
-            sum.duplicates += t.duplicates;
-          }
-        }
-        for (const t of sums.values()) p.addTally.run(t.room, t.minuteMs, t.received, t.duplicates);
+        // One prepared upsert per tally: the generic multi-row upsert is built, compiled and
+        // prepared anew for every batch (~12 µs per ingested webhook on the bench machine). Each
+        // run adds, so tallies of one (room, minute) need no summing first.
+        for (const t of tallies) p.addTally.run(t.room, t.minuteMs, t.received, t.duplicates);
         return Promise.resolve();
       },
     };
