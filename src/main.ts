@@ -185,6 +185,7 @@ export function buildRuntimeApp(rt: Runtime, apiToken: string): Promise<FastifyI
     sessions: rt.sessions,
     policyDefaults: rt.config.policy,
     apiToken,
+    apiReadTokens: rt.config.apiReadTokens,
     webhookBodyLimitBytes: rt.config.webhookBodyLimitBytes,
     renderMetrics: async () => ({
       contentType: rt.metrics.contentType,

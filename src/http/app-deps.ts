@@ -18,7 +18,10 @@ export interface AppDeps {
   sessions: SessionService;
   /** The service's policy defaults (POLICY_*), resolved into each session written. */
   policyDefaults: SessionPolicy;
+  /** API_TOKEN: every route. */
   apiToken: string;
+  /** API_READ_TOKENS: GET routes only (403 `forbidden` otherwise). */
+  apiReadTokens?: readonly string[];
   webhookBodyLimitBytes: number;
   /** Prometheus text for GET /metrics. */
   renderMetrics?: () => Promise<{ contentType: string; body: string }>;

@@ -7,7 +7,7 @@ import Fastify, {
 } from 'fastify';
 import { AttendanceError } from '../core/index.js';
 import type { AppDeps } from './app-deps.js';
-import { createBearerCheck } from './bearer-auth.js';
+import { createTokenResolver, isReadMethod } from './bearer-auth.js';
 import { HTTP_ERRORS, HttpError, type HttpErrorCode } from './error-registry.js';
 import { attendanceRoutes } from './routes/attendance-routes.js';
 import { reconcileRoutes } from './routes/reconcile-route.js';
@@ -145,11 +145,15 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(async (scope) => webhookRoutes(scope, deps));
   // Everything that needs the token lives in this one scope, and the hook belongs to the scope's
   // routes, not to URL prefixes: no spelling of a path (percent-encoding, a query) can skip it.
-  const checkToken = createBearerCheck(deps.apiToken);
+  const tokenRole = createTokenResolver({ admin: deps.apiToken, read: deps.apiReadTokens ?? [] });
   await app.register(async (scope) => {
     scope.addHook('onRequest', (req, _reply, done) => {
-      if (checkToken(req.headers.authorization)) done();
-      else done(new HttpError('unauthorized', 'send Authorization: Bearer <API_TOKEN>'));
+      const role = tokenRole(req.headers.authorization);
+      if (role === null)
+        done(new HttpError('unauthorized', 'send Authorization: Bearer <API_TOKEN>'));
+      else if (role === 'read' && !isReadMethod(req.method))
+        done(new HttpError('forbidden', `a read-only token may not call ${req.method} routes`));
+      else done();
     });
     await attendanceRoutes(scope, deps);
     await reconcileRoutes(scope, deps);

@@ -154,9 +154,11 @@ export function webhookBody(e: {
  * A Harness created before and closed after every test of the enclosing describe, on a fresh
  * database of `dialect`. The returned object always refers to the current test's harness.
  */
-export function useHarness(dialect: TestDialect): Harness {
+export function useHarness(dialect: TestDialect, env?: Record<string, string>): Harness {
   const db = useTestDatabase(dialect);
-  const harness = usePerTest('useHarness', () => createHarness({ databaseUrl: db.url }));
+  const harness = usePerTest('useHarness', () =>
+    createHarness({ databaseUrl: db.url, ...(env ? { env } : {}) }),
+  );
   return {
     get rt() {
       return harness().rt;
