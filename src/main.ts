@@ -141,6 +141,7 @@ export async function createRuntime(opts: {
     counting: policy,
     roomVerifier,
     livekitConfigured: livekit.url !== null,
+    readCacheEntries: config.statusCacheEntries,
   });
   const scheduler = new ReconcileScheduler({
     reconciler,

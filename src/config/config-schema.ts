@@ -139,7 +139,7 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = Object.freeze([
     name: 'STATUS_CACHE_ENTRIES',
     default: '10000',
     description:
-      'SQLite only: participant statuses kept in memory until the database next changes (any write, by this or another process), integer 0-1000000; 0 turns the cache off.',
+      'SQLite only: participant statuses (room and session reads) kept in memory until the database next changes (any write, by this or another process), integer 0-1000000; 0 turns the cache off.',
   },
   {
     name: 'SQLITE_SYNCHRONOUS',

@@ -56,18 +56,37 @@ export function createCycleWindowOps(db: Kysely<Database>): CycleWindowOps {
       const identityChunks = chunkForParameters([...new Set(identities)], 2);
       for (const roomChunk of chunkForParameters([...new Set(rooms)], 2)) {
         for (const identityChunk of identityChunks) {
-          // cycles_room_identity_idx: (room, identity) pairs, each a joined_at_ms <= toMs range.
-          const rows = await db
-            .selectFrom('cycles')
-            .selectAll()
-            .where('room', 'in', roomChunk)
-            .where('identity', 'in', identityChunk)
-            .where((eb) => overlaps(eb, fromMs, toMs))
-            .execute();
+          const rows = await selectIdentityCyclesInWindow(
+            db,
+            roomChunk,
+            identityChunk,
+            fromMs,
+            toMs,
+          ).execute();
           for (const row of rows) cycles.push(fromCycleRow(row));
         }
       }
       return cycles;
     },
   };
+}
+
+/**
+ * Cycles of some identities in some rooms that can overlap [fromMs, toMs]; both lists non-empty
+ * and distinct. cycles_room_identity_idx: (room, identity) pairs, each a joined_at_ms <= toMs
+ * range. Shared with SQLite's prepared reads, so the query has one definition.
+ */
+export function selectIdentityCyclesInWindow(
+  db: Kysely<Database>,
+  rooms: readonly string[],
+  identities: readonly string[],
+  fromMs: number,
+  toMs: number,
+) {
+  return db
+    .selectFrom('cycles')
+    .selectAll()
+    .where('room', 'in', rooms)
+    .where('identity', 'in', identities)
+    .where((eb) => overlaps(eb, fromMs, toMs));
 }

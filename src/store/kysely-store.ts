@@ -2,7 +2,7 @@ import { sql } from 'kysely';
 import { runMigrations } from './run-migrations.js';
 import { createStoreOps } from './store-ops.js';
 import type { StoreDriver, StoreLogger } from './store-driver.js';
-import type { AttendanceStore, StoreOps } from './store.js';
+import type { AttendanceStore, ReadCache, StoreOps } from './store.js';
 
 /** AttendanceStore for every dialect: the dialect folders only build the StoreDriver. */
 export function createKyselyStore(driver: StoreDriver, logger?: StoreLogger): AttendanceStore {
@@ -13,6 +13,12 @@ export function createKyselyStore(driver: StoreDriver, logger?: StoreLogger): At
     ...ops,
     ...driver.createHotReads?.(ops),
     dialect: driver.dialect,
+
+    createReadCache<V>(maxEntries: number): ReadCache<V> {
+      return driver.createReadCache && maxEntries > 0
+        ? driver.createReadCache<V>(maxEntries)
+        : { get: (_key, read) => read() };
+    },
 
     transaction<T>(
       fn: (tx: StoreOps) => Promise<T>,

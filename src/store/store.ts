@@ -228,8 +228,23 @@ export interface StoreOps extends SessionStoreOps {
   resetRoom(room: string): Promise<void>;
 }
 
+/**
+ * Results of several reads kept together until the database changes (see `createReadCache`).
+ * Values are shared between callers: never mutate one.
+ */
+export interface ReadCache<V> {
+  /** The cached value of `key`, or what `read()` gives (then cached if nothing changed meanwhile). */
+  get(key: string, read: () => Promise<V>): Promise<V>;
+}
+
 export interface AttendanceStore extends StoreOps {
   readonly dialect: 'sqlite' | 'postgres';
+  /**
+   * A cache for a service's composite reads, emptied whenever the database changes. SQLite tells
+   * every change, by any process, cheaply; PostgreSQL cannot (other instances write unseen), so
+   * there, and with `maxEntries` 0, every `get` reads.
+   */
+  createReadCache<V>(maxEntries: number): ReadCache<V>;
   /**
    * Runs fn in one database transaction; fn's ops see and write only inside it. `rooms` names every
    * room whose cycles fn reads to rewrite: the transaction holds those rooms (PostgreSQL: one
