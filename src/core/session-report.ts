@@ -10,7 +10,7 @@ import {
   type SessionState,
   type StatusOverride,
 } from './session-types.js';
-import type { Cycle, CycleSource, ParticipantKind } from './types.js';
+import type { CycleSource, ParticipantKind, ReportedCycle } from './types.js';
 
 /** One counted cycle of a person in a session report. */
 export interface SessionCycleView {
@@ -143,11 +143,14 @@ function hostSet(frame: SessionFrame): ReadonlySet<string> {
 
 /** A counted cycle of a session room that overlaps the window, with its clipped interval. */
 interface WindowCycle {
-  cycle: Cycle;
+  cycle: ReportedCycle;
   clipped: Interval;
 }
 
-function windowCycles(frame: SessionFrame, cycles: readonly Cycle[]): Map<string, WindowCycle[]> {
+function windowCycles(
+  frame: SessionFrame,
+  cycles: readonly ReportedCycle[],
+): Map<string, WindowCycle[]> {
   const byPerson = new Map<string, WindowCycle[]>();
   const seen = new Set<string>();
   for (const cycle of cycles) {
@@ -209,7 +212,7 @@ function byJoinThenSid(a: WindowCycle, b: WindowCycle): number {
  * Whether a cycle's end inside the window is still unknown: open, and not seen by LiveKit at or
  * after the window's end (someone confirmed in the room after endsAt attended to the end).
  */
-function endUnknown(cycle: Cycle, session: Session): boolean {
+function endUnknown(cycle: ReportedCycle, session: Session): boolean {
   return isOpen(cycle) && (cycle.lastSeenAtMs === null || cycle.lastSeenAtMs < session.endsAtMs);
 }
 
@@ -287,7 +290,7 @@ function rowOf(
  */
 export function computeSessionReport(input: {
   session: Session;
-  cycles: readonly Cycle[];
+  cycles: readonly ReportedCycle[];
   overrides: readonly StatusOverride[];
   nowMs: number;
   counting: CountingPolicy;
@@ -370,7 +373,7 @@ export function participantIdentities(
 export function computeSessionParticipant(input: {
   session: Session;
   identity: string;
-  cycles: readonly Cycle[];
+  cycles: readonly ReportedCycle[];
   override: StatusOverride | null;
   nowMs: number;
   counting: CountingPolicy;

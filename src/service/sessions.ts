@@ -8,7 +8,7 @@ import {
   type AuditRecord,
   type Clock,
   type CountingPolicy,
-  type Cycle,
+  type ReportedCycle,
   type Session,
   type SessionInput,
   type SessionParticipantRow,
@@ -368,7 +368,7 @@ interface RoomVerifications {
 }
 
 interface ReportInputs {
-  cycles: Cycle[];
+  cycles: ReportedCycle[];
   overrides: StatusOverride[];
   tallies: { received: number; duplicates: number };
   verifications: RoomVerifications;
@@ -379,7 +379,7 @@ interface ParticipantInputs {
   session: Session;
   /** The roster member the identity names (an alias's member), else the identity. */
   who: string;
-  cycles: Cycle[];
+  cycles: ReportedCycle[];
   override: StatusOverride | null;
   verifications: RoomVerifications;
 }

@@ -1,6 +1,7 @@
 import type {
   AuditRecord,
   Cycle,
+  ReportedCycle,
   Session,
   StatusOverride,
   StoredAuditRecord,
@@ -114,14 +115,18 @@ export interface SessionStoreOps {
    * Cycles of `rooms` that can overlap [fromMs, toMs]: a join time at or before toMs, and open
    * (no endedAtMs, no estimatedLeftAtMs) or left at or after fromMs. Any order.
    */
-  listCyclesInWindow(rooms: readonly string[], fromMs: number, toMs: number): Promise<Cycle[]>;
+  listCyclesInWindow(
+    rooms: readonly string[],
+    fromMs: number,
+    toMs: number,
+  ): Promise<ReportedCycle[]>;
   /** The same, narrowed to some identities. */
   listIdentityCyclesInWindow(
     rooms: readonly string[],
     identities: readonly string[],
     fromMs: number,
     toMs: number,
-  ): Promise<Cycle[]>;
+  ): Promise<ReportedCycle[]>;
 
   appendAudit(records: readonly AuditRecord[]): Promise<void>;
   /** Oldest first (by id). */

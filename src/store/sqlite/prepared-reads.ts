@@ -6,11 +6,11 @@ import {
   selectRoomLastVerifiedAt,
 } from '../cycle-ops.js';
 import type { IdentityAttendanceRow } from '../cycle-ops.js';
-import { selectIdentityCyclesInWindow } from '../cycle-window-ops.js';
+import { selectCyclesInWindow, selectIdentityCyclesInWindow } from '../cycle-window-ops.js';
 import { selectOverride } from '../override-ops.js';
 import { selectRoomVerification } from '../room-ops.js';
-import { fromCycleRow, fromRoomVerificationRow } from '../rows.js';
-import type { CycleRow, Database, RoomVerificationRow } from '../rows.js';
+import { fromReportedCycleRow, fromRoomVerificationRow } from '../rows.js';
+import type { Database, ReportedCycleRow, RoomVerificationRow } from '../rows.js';
 import { fromOverrideRow } from '../session-rows.js';
 import type { SessionOverrideRow } from '../session-rows.js';
 import type { IdentityAttendanceRows, StoreOps } from '../store.js';
@@ -19,7 +19,11 @@ import { isSqliteBusy } from './wait-while-busy.js';
 
 type HotReads = Pick<
   StoreOps,
-  'getIdentityAttendance' | 'listIdentityCyclesInWindow' | 'getOverride' | 'getRoomVerification'
+  | 'getIdentityAttendance'
+  | 'listCyclesInWindow'
+  | 'listIdentityCyclesInWindow'
+  | 'getOverride'
+  | 'getRoomVerification'
 >;
 
 const ROOM = '\u0000room';
@@ -59,6 +63,8 @@ export function createPreparedReads(
       override: bind(database, selectOverride(db, SESSION, IDENTITY).compile()),
       verification: bind(database, selectRoomVerification(db, ROOM).compile()),
       windows: new Map<string, Bound>(),
+      /** At most MAX_WINDOW_ROOMS shapes. */
+      roomWindows: new Map<string, Bound>(),
       cache: new SqliteReadCache<Readonly<IdentityAttendanceRows>>(database, cacheOptions),
     });
     const read = (room: string, identity: string): Readonly<IdentityAttendanceRows> => {
@@ -101,7 +107,38 @@ export function createPreparedReads(
       }
       return statement;
     };
+    const roomsWindowStatement = (p: ReturnType<typeof prepare>, rooms: number) => {
+      const shape = `${rooms}`;
+      let statement = p.roomWindows.get(shape);
+      if (statement === undefined) {
+        statement = bind(
+          database,
+          selectCyclesInWindow(
+            db,
+            Array.from({ length: rooms }, (_, i) => nth(ROOM, i)),
+            FROM as unknown as number,
+            TO as unknown as number,
+          ).compile(),
+        );
+        p.roomWindows.set(shape, statement);
+      }
+      return statement;
+    };
     return {
+      listCyclesInWindow(rooms, fromMs, toMs) {
+        const r = [...new Set(rooms)];
+        if (r.length === 0) return Promise.resolve([]);
+        if (r.length > MAX_WINDOW_ROOMS) return generic.listCyclesInWindow(rooms, fromMs, toMs);
+        return hot(
+          (p) => {
+            const values: Record<string, unknown> = { [FROM]: fromMs, [TO]: toMs };
+            r.forEach((room, i) => (values[nth(ROOM, i)] = room));
+            const rows = roomsWindowStatement(p, r.length).all(values) as ReportedCycleRow[];
+            return rows.map(fromReportedCycleRow);
+          },
+          () => generic.listCyclesInWindow(rooms, fromMs, toMs),
+        );
+      },
       listIdentityCyclesInWindow(rooms, identities, fromMs, toMs) {
         const r = [...new Set(rooms)];
         const ids = [...new Set(identities)];
@@ -112,8 +149,8 @@ export function createPreparedReads(
           const values: Record<string, unknown> = { [FROM]: fromMs, [TO]: toMs };
           r.forEach((room, i) => (values[nth(ROOM, i)] = room));
           ids.forEach((identity, i) => (values[nth(IDENTITY, i)] = identity));
-          const rows = windowStatement(p, r.length, ids.length).all(values) as CycleRow[];
-          return rows.map(fromCycleRow);
+          const rows = windowStatement(p, r.length, ids.length).all(values) as ReportedCycleRow[];
+          return rows.map(fromReportedCycleRow);
         }, generic_);
       },
       getOverride(sessionId, identity) {
