@@ -1,4 +1,4 @@
-import { readFileSync, realpathSync } from 'node:fs';
+import { existsSync, readFileSync, realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
 import type { FastifyInstance } from 'fastify';
@@ -13,12 +13,14 @@ import {
 import {
   AttendanceQuery,
   InboxProcessor,
+  LiveRooms,
   ReconcileScheduler,
   Reconciler,
   RoomVerifier,
   ServiceEvents,
   SessionService,
   StoreWriter,
+  WebhookHealth,
   WebhookIngestor,
   wireTelemetry,
   type LiveKitTarget,
@@ -175,8 +177,24 @@ export async function createRuntime(opts: {
   };
 }
 
+/**
+ * The dashboard's built browser files: `dist/dashboard` next to this file once built, or from a
+ * source checkout (`tsx`) the last `npm run build`'s. Null when neither has been built.
+ */
+export function dashboardAssetsDir(): string | null {
+  for (const rel of ['./dashboard/', '../dist/dashboard/']) {
+    const dir = fileURLToPath(new URL(rel, import.meta.url));
+    if (existsSync(`${dir}live.js`)) return dir;
+  }
+  return null;
+}
+
 /** The HTTP app over a runtime. */
-export function buildRuntimeApp(rt: Runtime, apiToken: string): Promise<FastifyInstance> {
+export function buildRuntimeApp(
+  rt: Runtime,
+  apiToken: string,
+  opts: { dashboardAssetsDir?: string | null } = {},
+): Promise<FastifyInstance> {
   return buildApp({
     logger: rt.logger,
     ingestor: rt.ingestor,
@@ -193,6 +211,18 @@ export function buildRuntimeApp(rt: Runtime, apiToken: string): Promise<FastifyI
       body: await rt.metrics.render(),
     }),
     version: VERSION,
+    dashboard: {
+      events: rt.events,
+      live: new LiveRooms({
+        store: rt.store,
+        clock: rt.clock,
+        counting: { uncountedKinds: new Set<string>(rt.config.uncountedKinds) },
+        livekitConfigured: rt.livekit.url !== null,
+      }),
+      webhookHealth: new WebhookHealth(rt.events, rt.clock),
+      assetsDir:
+        opts.dashboardAssetsDir === undefined ? dashboardAssetsDir() : opts.dashboardAssetsDir,
+    },
   });
 }
 

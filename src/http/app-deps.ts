@@ -7,6 +7,7 @@ import type {
   SessionService,
   WebhookIngestor,
 } from '../service/index.js';
+import type { DashboardDeps } from './dashboard/index.js';
 
 /** What the HTTP layer needs; `main.ts` builds it, tests build it with real parts. */
 export interface AppDeps {
@@ -27,4 +28,6 @@ export interface AppDeps {
   renderMetrics?: () => Promise<{ contentType: string; body: string }>;
   /** Version shown by /healthz. */
   version: string;
+  /** The browser dashboard at `/` (sign-in, live view, sessions, analytics); off when absent. */
+  dashboard?: DashboardDeps;
 }

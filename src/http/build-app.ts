@@ -8,6 +8,7 @@ import Fastify, {
 import { AttendanceError } from '../core/index.js';
 import type { AppDeps } from './app-deps.js';
 import { createTokenResolver, isReadMethod } from './bearer-auth.js';
+import { dashboardRoutes } from './dashboard/index.js';
 import { HTTP_ERRORS, HttpError, type HttpErrorCode } from './error-registry.js';
 import { attendanceRoutes } from './routes/attendance-routes.js';
 import { reconcileRoutes } from './routes/reconcile-route.js';
@@ -166,5 +167,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       });
     }
   });
+  const dashboard = deps.dashboard;
+  if (dashboard)
+    await app.register(async (scope) => dashboardRoutes(scope, { ...deps, dashboard }));
   return app;
 }

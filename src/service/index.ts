@@ -23,3 +23,5 @@ export { StoreWriter } from './store-writer.js';
 export { wireTelemetry } from './wire-telemetry.js';
 export type { LiveKitTarget, Runtime } from './runtime.js';
 export { rebuildFromJournal, type RebuildResult } from './rebuild.js';
+export { LiveRooms, type LiveSnapshot } from './live-rooms.js';
+export { WebhookHealth, type WebhookHealthStatus } from './webhook-health.js';

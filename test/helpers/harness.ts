@@ -38,6 +38,8 @@ export async function createHarness(opts: {
   livekitUrl?: string | null;
   clock?: Clock;
   env?: Record<string, string>;
+  /** The dashboard's built browser files (test/helpers/browser.ts builds them); default: none. */
+  dashboardAssetsDir?: string | null;
 }): Promise<Harness> {
   const config = loadConfig({
     DATABASE_URL: opts.databaseUrl,
@@ -59,7 +61,9 @@ export async function createHarness(opts: {
     },
     ...(opts.clock ? { clock: opts.clock } : {}),
   });
-  const app = await buildRuntimeApp(rt, TEST_API_TOKEN);
+  const app = await buildRuntimeApp(rt, TEST_API_TOKEN, {
+    dashboardAssetsDir: opts.dashboardAssetsDir ?? null,
+  });
   await app.ready();
   return {
     rt,
