@@ -11,6 +11,7 @@ import {
   type RoomServiceGateway,
 } from './livekit/index.js';
 import {
+  AnalyticsService,
   AttendanceQuery,
   InboxProcessor,
   LiveRooms,
@@ -202,6 +203,7 @@ export function buildRuntimeApp(
     reconciler: rt.reconciler,
     roomVerifier: rt.roomVerifier,
     sessions: rt.sessions,
+    analytics: new AnalyticsService({ store: rt.store, sessions: rt.sessions, clock: rt.clock }),
     policyDefaults: rt.config.policy,
     apiToken,
     apiReadTokens: rt.config.apiReadTokens,

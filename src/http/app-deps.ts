@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { SessionPolicy } from '../core/index.js';
 import type {
+  AnalyticsService,
   AttendanceQuery,
   Reconciler,
   RoomVerifier,
@@ -17,6 +18,8 @@ export interface AppDeps {
   reconciler: Reconciler;
   roomVerifier: RoomVerifier;
   sessions: SessionService;
+  /** Attendance across sessions (GET /api/v1/analytics, the dashboard's analytics page). */
+  analytics: AnalyticsService;
   /** The service's policy defaults (POLICY_*), resolved into each session written. */
   policyDefaults: SessionPolicy;
   /** API_TOKEN: every route. */

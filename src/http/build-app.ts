@@ -10,6 +10,7 @@ import type { AppDeps } from './app-deps.js';
 import { createTokenResolver, isReadMethod } from './bearer-auth.js';
 import { dashboardRoutes } from './dashboard/index.js';
 import { HTTP_ERRORS, HttpError, type HttpErrorCode } from './error-registry.js';
+import { analyticsRoutes } from './routes/analytics-route.js';
 import { attendanceRoutes } from './routes/attendance-routes.js';
 import { reconcileRoutes } from './routes/reconcile-route.js';
 import { sessionRoutes } from './routes/session-routes.js';
@@ -159,6 +160,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     await attendanceRoutes(scope, deps);
     await reconcileRoutes(scope, deps);
     await sessionRoutes(scope, deps);
+    await analyticsRoutes(scope, deps);
     if (deps.renderMetrics) {
       const render = deps.renderMetrics;
       scope.get('/metrics', { schema: { hide: true } }, async (_req, reply) => {
