@@ -194,4 +194,44 @@ describeWithBrowser('the dashboard in Chromium [sqlite]', () => {
     const report = await h.api('/api/v1/sessions/algebra-1/attendance');
     expect(report.json.participants.find((p: any) => p.identity === 'cy').status).toBe('absent');
   });
+
+  it('draws the analytics charts from tables that agree with the API', async () => {
+    await recordEndedClass(h);
+    await signIn();
+    await page.goto(`${base}/analytics?tag=algebra`);
+    const rateChart = page.locator('figure[data-chart="rate"]');
+    await rateChart.locator('canvas').waitFor();
+    const api = (await h.api('/api/v1/analytics?tag=algebra')).json;
+    const plotted = async (chart: string) =>
+      JSON.parse(
+        (await page.locator(`figure[data-chart="${chart}"]`).getAttribute('data-plotted'))!,
+      );
+    expect(await plotted('rate')).toEqual({
+      x: api.sessions.map((s: any) => Date.parse(s.startsAt) / 1000),
+      y: api.sessions.map((s: any) => s.attendanceRate),
+    });
+    const session = api.sessions.at(-1);
+    expect(await plotted('present')).toEqual({
+      x: session.presentOverTime.map((p: any) => Date.parse(p.at) / 1000),
+      y: session.presentOverTime.map((p: any) => p.present),
+    });
+    expect(await page.locator('#rate-table tbody td.num:last-child').allTextContents()).toEqual(
+      api.sessions.map((s: any) => `${s.attendanceRate} %`),
+    );
+    const peopleRates = await page
+      .locator('#people-table tbody tr')
+      .evaluateAll((rows) =>
+        rows.map((r) => [
+          r.getAttribute('data-identity'),
+          r.querySelector('.rate-cell')?.textContent?.trim(),
+        ]),
+      );
+    expect(peopleRates).toEqual(
+      api.people.map((p: any) => [
+        p.identity,
+        p.attendanceRate === null ? '—' : `${String(p.attendanceRate).replace(/\.0$/, '')} %`,
+      ]),
+    );
+    await page.screenshot({ path: join(SHOTS, 'dashboard-analytics.png'), fullPage: true });
+  });
 });

@@ -25,7 +25,8 @@ import {
   type Viewer,
 } from './dashboard-auth.js';
 import type { DashboardDeps } from './dashboard-deps.js';
-import { ASSETS_PREFIX, page, type PageOptions } from './layout.js';
+import { viewers, sendPage, viewerOf } from './dashboard-reply.js';
+import { ASSETS_PREFIX } from './layout.js';
 import { LiveFeed } from './live-feed.js';
 import { liveAlerts, liveBody } from './live-page.js';
 import { MAX_REASON_LENGTH, participantBody } from './participant-page.js';
@@ -41,19 +42,6 @@ const FORM_BODY_LIMIT = 16 * 1024;
 const SESSIONS_LISTED = 200;
 
 type FormBody = Record<string, string | undefined>;
-
-const viewers = new WeakMap<FastifyRequest, Viewer>();
-
-/** The signed-in viewer of a request that passed the dashboard's check. */
-export function viewerOf(req: FastifyRequest): Viewer {
-  const v = viewers.get(req);
-  if (v === undefined) throw new Error('viewerOf: the route is public');
-  return v;
-}
-
-export function sendPage(reply: FastifyReply, opts: PageOptions, status = 200): FastifyReply {
-  return reply.status(status).type('text/html; charset=utf-8').send(page(opts));
-}
 
 /** Only paths of this site, so a link cannot send a signed-in user elsewhere. */
 function safeNext(next: string | undefined): string {
