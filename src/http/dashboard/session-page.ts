@@ -107,10 +107,10 @@ function rosterAttended(report: SessionReport): number {
 
 function statusDetail(row: SessionParticipantRow): Html {
   const notes: string[] = [];
-  if (row.status === 'late' || (row.lateByMs > 0 && row.status !== 'absent')) {
-    if (row.lateByMs > 0) notes.push(`${minutesText(row.lateByMs)} late`);
-  }
-  if (row.leftEarlyByMs > 0 && row.status !== 'absent') {
+  // Under three seconds rounds to "0 min": not worth a word.
+  if (row.lateByMs >= 3_000 && row.status !== 'absent')
+    notes.push(`${minutesText(row.lateByMs)} late`);
+  if (row.leftEarlyByMs >= 3_000 && row.status !== 'absent') {
     notes.push(`left ${minutesText(row.leftEarlyByMs)} early`);
   }
   if (row.inMeeting) notes.push('in the meeting now');
