@@ -459,9 +459,7 @@ export async function sessionRoutes(app: FastifyInstance, deps: AppDeps): Promis
       // JSON.stringify, not the schema's serializer: for 10,000 cycles fast-json-stringify's
       // nullable and enum checks cost several times as much. reportJson builds exactly the schema's
       // fields (a test holds the answer to the schema), so the bytes are the same.
-      return reply
-        .type('application/json; charset=utf-8')
-        .send(JSON.stringify(reportJson(report)));
+      return reply.type('application/json; charset=utf-8').send(JSON.stringify(reportJson(report)));
     },
   );
 
