@@ -31,6 +31,11 @@ export interface StoreDriver {
   readonly nowMsSql: RawBuilder<number>;
   /** Row-locking suffix for claims and fences: PostgreSQL locks, SQLite's one writer needs none. */
   readonly lockRows: boolean;
+  /**
+   * Hold a transaction's audit and tally writes to the end and send them as one statement (a
+   * round trip saved where every statement is one: PostgreSQL).
+   */
+  readonly deferBookkeeping?: boolean;
   /** Optional faster versions of the ingest transaction's statements, used only in transactions. */
   createTransactionHotOps?(): Partial<StoreOps>;
 }
