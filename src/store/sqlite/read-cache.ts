@@ -48,19 +48,10 @@ export class SqliteReadCache<V> {
 
   /** The cached value of `key`, or the value `read()` gives (then cached). */
   get(key: string, read: () => V): V {
-    if (this.maxEntries === 0) {
-      this.onLookup?.(false);
-      return read();
-    }
-    this.refresh();
-    const hit = this.entries.get(key);
-    if (hit !== undefined) {
-      this.onLookup?.(true);
-      return hit;
-    }
-    this.onLookup?.(false);
+    const hit = this.lookup(key);
+    if (hit !== undefined) return hit;
     const value = read();
-    this.keep(key, value);
+    if (this.maxEntries > 0) this.keep(key, value);
     return value;
   }
 
@@ -72,23 +63,26 @@ export class SqliteReadCache<V> {
    * kept.
    */
   async getAsync(key: string, read: () => Promise<V>): Promise<V> {
-    if (this.maxEntries === 0) {
-      this.onLookup?.(false);
-      return read();
-    }
-    this.refresh();
-    const hit = this.entries.get(key);
-    if (hit !== undefined) {
-      this.onLookup?.(true);
-      return hit;
-    }
-    this.onLookup?.(false);
+    const hit = this.lookup(key);
+    if (hit !== undefined) return hit;
     const changes = this.changes;
     const dataVersion = this.dataVersionSeen;
     const value = await read();
+    if (this.maxEntries === 0) return value;
     this.refresh();
     if (this.changes === changes && this.dataVersionSeen === dataVersion) this.keep(key, value);
     return value;
+  }
+
+  /** The entry of `key` if the database has not changed since it was kept; tells the observer. */
+  private lookup(key: string): V | undefined {
+    let hit: V | undefined;
+    if (this.maxEntries > 0) {
+      this.refresh();
+      hit = this.entries.get(key);
+    }
+    this.onLookup?.(hit !== undefined);
+    return hit;
   }
 
   /** Empties the cache when either counter moved since it was last read. */
