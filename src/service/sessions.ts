@@ -154,11 +154,10 @@ export class SessionService {
   }
 
   async report(id: string): Promise<SessionReport> {
-    const session = await this.get(id);
-    const { cycles, overrides, tallies, verifications, lastPass } = await this.reportInputs.get(
-      id,
-      () => this.readReportInputs(session),
-    );
+    // The session is read inside: inputs kept under a version are all of that version (a PUT
+    // landing between a session read outside and the cycles read inside would pair them wrongly).
+    const { session, cycles, overrides, tallies, verifications, lastPass } =
+      await this.reportInputs.get(id, async () => this.readReportInputs(await this.get(id)));
     const now = this.deps.clock.now();
     const core = computeSessionReport({
       session,
@@ -318,7 +317,7 @@ export class SessionService {
       this.roomVerifications(session.rooms),
       store.getLastCompletedPass(),
     ]);
-    return { cycles, overrides, tallies, verifications, lastPass };
+    return { session, cycles, overrides, tallies, verifications, lastPass };
   }
 
   private async readParticipantInputs(
@@ -368,6 +367,7 @@ interface RoomVerifications {
 }
 
 interface ReportInputs {
+  session: Session;
   cycles: ReportedCycle[];
   overrides: StatusOverride[];
   tallies: { received: number; duplicates: number };

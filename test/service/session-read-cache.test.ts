@@ -23,13 +23,13 @@ describeEachDialect('session reads between writes', (dialect) => {
   });
   afterEach(() => h.close());
 
-  const join = (id: string, identity: string, sid: string, atMs: number) =>
+  const join = (id: string, identity: string, sid: string, atMs: number, room = 'algebra') =>
     h.postWebhook(
       webhookBody({
         event: 'participant_joined',
         id,
         createdAtS: Math.floor(atMs / 1000),
-        room: { name: 'algebra' },
+        room: { name: room },
         participant: { sid, identity, state: 'ACTIVE', joinedAtMs: atMs },
       }),
     );
@@ -129,5 +129,30 @@ describeEachDialect('session reads between writes', (dialect) => {
     expect((await participant('ben')).onRoster).toBe(false);
     expect((await participant('ana-phone')).identity).toBe('ana-phone');
     expect((await h.api('/api/v1/sessions/s1')).json.roster).toHaveLength(1);
+  });
+
+  it('never pairs a report with inputs of the session as it was before a PUT', async () => {
+    await join('EV_2', 'ben', 'PA_2', T0 + MIN, 'history');
+    clock.set(T0 + 10 * MIN);
+    // A PUT commits right after the report has read the session (the real store, delayed).
+    const store = h.rt.store;
+    const getSession = store.getSession.bind(store);
+    let racing = true;
+    store.getSession = async (id) => {
+      const session = await getSession(id);
+      if (racing) {
+        racing = false;
+        const put = await h.api('/api/v1/sessions/s1', {
+          method: 'PUT',
+          body: { rooms: ['history'], startsAt: iso(T0), endsAt: iso(T0 + 60 * MIN) },
+        });
+        expect(put.status).toBe(200);
+      }
+      return session;
+    };
+    await report();
+    const after = await report();
+    expect(after.session.rooms).toEqual(['history']);
+    expect(after.participants.map((p: any) => p.identity)).toEqual(['ben']);
   });
 });
