@@ -13,3 +13,4 @@ export * from './session-input.js';
 export * from './zoned-time.js';
 export * from './wire-format.js';
 export * from './cycle-audit.js';
+export * from './outbound-events.js';
