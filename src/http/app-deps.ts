@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { SessionPolicy } from '../core/index.js';
 import type {
   AttendanceQuery,
+  OutboxService,
   Reconciler,
   RoomVerifier,
   SessionService,
@@ -22,6 +23,8 @@ export interface AppDeps {
   webhookBodyLimitBytes: number;
   /** Prometheus text for GET /metrics. */
   renderMetrics?: () => Promise<{ contentType: string; body: string }>;
+  /** `GET /api/v1/outbox`; the route is absent without it. */
+  outbox?: OutboxService;
   /** Version shown by /healthz. */
   version: string;
 }

@@ -10,6 +10,7 @@ import type { AppDeps } from './app-deps.js';
 import { createBearerCheck } from './bearer-auth.js';
 import { HTTP_ERRORS, HttpError, type HttpErrorCode } from './error-registry.js';
 import { attendanceRoutes } from './routes/attendance-routes.js';
+import { outboxRoutes } from './routes/outbox-route.js';
 import { reconcileRoutes } from './routes/reconcile-route.js';
 import { sessionRoutes } from './routes/session-routes.js';
 import { webhookRoutes } from './routes/webhook-route.js';
@@ -154,6 +155,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     await attendanceRoutes(scope, deps);
     await reconcileRoutes(scope, deps);
     await sessionRoutes(scope, deps);
+    if (deps.outbox) await outboxRoutes(scope, deps.outbox);
     if (deps.renderMetrics) {
       const render = deps.renderMetrics;
       scope.get('/metrics', { schema: { hide: true } }, async (_req, reply) => {

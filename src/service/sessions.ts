@@ -17,6 +17,7 @@ import {
   type StoredAuditRecord,
 } from '../core/index.js';
 import type { AttendanceStore, AuditQuery, SessionListQuery, StoreOps } from '../store/index.js';
+import type { OutboundRecorder } from './outbound-recorder.js';
 import type { RoomVerifier } from './room-verifier.js';
 import type { StoreWriter } from './store-writer.js';
 
@@ -63,6 +64,8 @@ export class SessionService {
       roomVerifier: RoomVerifier;
       /** False when no LiveKit URL is set: no pass can ever complete, so `final` does not wait. */
       livekitConfigured: boolean;
+      /** Marks written sessions for session events, in the write's transaction; none when unset. */
+      outbound?: OutboundRecorder | null;
     },
   ) {}
 
@@ -94,6 +97,7 @@ export class SessionService {
           after: sessionAuditView(session),
         }),
       ]);
+      await this.deps.outbound?.recordSessionWrite(tx, id);
       return { session, created: before === null };
     });
   }
@@ -118,6 +122,7 @@ export class SessionService {
           after: null,
         }),
       ]);
+      await this.deps.outbound?.recordSessionDeleted(tx, id);
     });
   }
 
@@ -240,6 +245,7 @@ export class SessionService {
           reason: input.reason,
         },
       ]);
+      await this.deps.outbound?.recordSessionWrite(tx, id);
     });
     return this.participant(id, identity);
   }
@@ -264,6 +270,7 @@ export class SessionService {
           identity: member,
         },
       ]);
+      await this.deps.outbound?.recordSessionWrite(tx, id);
     });
   }
 

@@ -223,7 +223,8 @@ export function createOutboxOps(
             eb('o.ended_for_ends_at_ms', '<>', eb.ref('s.ends_at_ms')),
           ]),
         )
-        .orderBy('s.ends_at_ms')
+        // Newest first: sessions stuck unfinal (a cycle left open) never starve the new ones.
+        .orderBy('s.ends_at_ms', 'desc')
         .orderBy('s.id')
         .limit(limit)
         .execute();

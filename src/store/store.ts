@@ -249,7 +249,7 @@ export interface OutboxStoreOps {
   listOutboundSessionsOverlapping(room: string, fromMs: number, toMs: number): Promise<string[]>;
   /**
    * Registered sessions that ended in [sinceMs, nowMs] and whose `session.ended` was not sent for
-   * their current end time, by end time.
+   * their current end time, latest end first.
    */
   listUnannouncedEndedSessions(sinceMs: number, nowMs: number, limit: number): Promise<string[]>;
   getOutboundStatuses(sessionId: string): Promise<Map<string, string>>;

@@ -153,6 +153,7 @@ describeEachDialect('attendance API', (dialect) => {
     expect(doc.openapi).toMatch(/^3\./);
     expect(Object.keys(doc.paths).sort()).toEqual([
       '/api/v1/audit',
+      '/api/v1/outbox',
       '/api/v1/reconcile',
       '/api/v1/rooms/{room}/attendance',
       '/api/v1/rooms/{room}/participants/{identity}',
