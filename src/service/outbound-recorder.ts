@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import {
   changedSpan,
+  cycleAuditView,
   OUTBOUND_RETRY_WINDOW_MS,
   presenceEvents,
   presencePairs,
@@ -53,8 +54,11 @@ export class OutboundRecorder {
   async recordCycleChanges(
     tx: StoreOps,
     before: ReadonlyMap<string, Cycle>,
-    changed: readonly Cycle[],
+    written: readonly Cycle[],
   ): Promise<void> {
+    // Only what a report shows (join and leave times, who opened and closed, connected): a track
+    // event's new lastSeenAt changes neither presence nor status, and costs nothing here.
+    const changed = written.filter((c) => !sameView(before.get(c.sid), c));
     if (changed.length === 0) return;
     const nowMs = this.deps.clock.now();
     const { counting } = this.deps;
@@ -96,4 +100,19 @@ export class OutboundRecorder {
   async recordSessionDeleted(tx: StoreOps, sessionId: string): Promise<void> {
     await tx.deleteOutboundSession(sessionId);
   }
+}
+
+function sameView(a: Cycle | undefined, b: Cycle): boolean {
+  const x = cycleAuditView(a);
+  const y = cycleAuditView(b);
+  if (x === null || y === null) return x === y;
+  return (
+    x.joinedAt === y.joinedAt &&
+    x.leftAt === y.leftAt &&
+    x.openedBy === y.openedBy &&
+    x.closedBy === y.closedBy &&
+    x.connected === y.connected &&
+    // Kind decides whether a cycle counts; it can arrive after the first (reduced) event.
+    a?.kind === b.kind
+  );
 }

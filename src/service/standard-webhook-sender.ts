@@ -70,7 +70,11 @@ function describeFetchFailure(e: unknown, timeoutMs: number): string {
   if (err.name === 'TimeoutError' || err.name === 'AbortError') {
     return `no answer within ${timeoutMs / 1000} s`;
   }
-  const cause = err.cause as { code?: unknown } | undefined;
+  const cause = err.cause as { code?: unknown; message?: unknown } | undefined;
   if (cause && typeof cause.code === 'string') return `request failed: ${cause.code}`;
+  // undici's own refusals (`bad port`, …) carry no code; their messages quote no URL.
+  if (cause && typeof cause.message === 'string') {
+    return `request failed: ${cause.message.slice(0, 100)}`;
+  }
   return 'request failed';
 }

@@ -22,10 +22,30 @@ export function createOutboxOps(
     },
 
     async markOutbound(marks) {
+      // One statement for the batch: PostgreSQL refuses one key twice in an upsert, so merge first.
+      const merged = new Map<string, (typeof marks)[number]>();
       for (const m of marks) {
+        const key = `${m.kind}\u0000${m.name}`;
+        const seen = merged.get(key);
+        merged.set(
+          key,
+          seen === undefined
+            ? m
+            : { ...m, fromMs: Math.min(seen.fromMs, m.fromMs), toMs: Math.max(seen.toMs, m.toMs) },
+        );
+      }
+      for (const chunk of chunkForParameters([...merged.values()], 5)) {
         await db
           .insertInto('outbox_marks')
-          .values({ kind: m.kind, name: m.name, from_ms: m.fromMs, to_ms: m.toMs, version: 1 })
+          .values(
+            chunk.map((m) => ({
+              kind: m.kind,
+              name: m.name,
+              from_ms: m.fromMs,
+              to_ms: m.toMs,
+              version: 1,
+            })),
+          )
           .onConflict((oc) =>
             oc.columns(['kind', 'name']).doUpdateSet({
               // Portable min/max (SQLite's two-argument min is PostgreSQL's least).

@@ -2,6 +2,7 @@ import { afterEach, beforeEach, expect, it, vi } from 'vitest';
 import { describeEachDialect, useTestDatabase } from '../helpers/dialects.js';
 import { EVENT_SECRET, startEventReceiver, type EventReceiver } from '../helpers/event-receiver.js';
 import { createHarness, webhookBody, type Harness } from '../helpers/harness.js';
+import { startLiveEnv, T0 as LIVE_T0, type LiveEnv } from '../helpers/live-env.js';
 import { rawQuery } from '../helpers/raw-sql.js';
 
 const T0 = Date.UTC(2027, 2, 1, 9, 0, 0);
@@ -118,6 +119,72 @@ describeEachDialect('outbound attendance events', (dialect) => {
     await post(join('room-a', 'alice', 'PA_1', T0));
     await drain();
     expect(receiver.accepted()).toHaveLength(2);
+  });
+
+  it('writes nothing for a track event or a recorder, and one row per arrival or departure', async () => {
+    await post(join('room-a', 'alice', 'PA_1', T0));
+    await watch(); // consumes the room's mark
+    const marks = async () =>
+      Number(
+        (
+          await rawQuery<{ n: number | string }>(db.url, 'select count(*) as n from outbox_marks')
+        )[0]!.n,
+      );
+    expect([await outboxRows(), await marks()]).toEqual([1, 0]);
+    const track = webhookBody({
+      event: 'track_published',
+      id: `EV_${++nextId}`,
+      createdAtS: (T0 + 5 * SECOND) / 1000,
+      room: { name: 'room-a', sid: 'RM_room-a' },
+      participant: { sid: 'PA_1', identity: 'alice' },
+      reduced: true,
+    });
+    await post(track);
+    const recorder = webhookBody({
+      event: 'participant_joined',
+      id: `EV_${++nextId}`,
+      createdAtS: T0 / 1000,
+      room: { name: 'room-a', sid: 'RM_room-a' },
+      participant: {
+        sid: 'EG_1',
+        identity: 'egress',
+        state: 'ACTIVE',
+        joinedAtMs: T0,
+        kind: 'EGRESS',
+      },
+    });
+    await post(recorder);
+    // The recorder's cycle is new (a mark for the sessions), but it is no arrival.
+    expect([await outboxRows(), await marks()]).toEqual([1, 1]);
+  });
+
+  it('lists the outbox by status with a cursor, behind the API token', async () => {
+    receiver.respond = () => 500;
+    for (let i = 0; i < 3; i++) await post(join(`room-${i}`, `p${i}`, `PA_${i}`, T0));
+    const first = await h.api('/api/v1/outbox?status=pending&limit=2');
+    expect(first.json.events.map((e: any) => e.room)).toEqual(['room-0', 'room-1']);
+    const second = await h.api(
+      `/api/v1/outbox?status=pending&limit=2&cursor=${first.json.nextCursor}`,
+    );
+    expect(second.json).toMatchObject({ events: [{ room: 'room-2' }], nextCursor: null });
+    const otherStatus = await h.api(`/api/v1/outbox?status=failed&cursor=${first.json.nextCursor}`);
+    expect(otherStatus.status).toBe(400);
+    expect((await h.api('/api/v1/outbox?status=delivered')).json).toMatchObject({
+      error: 'invalid_request',
+    });
+    const anonymous = await h.app.inject({ method: 'GET', url: '/api/v1/outbox' });
+    expect(anonymous.statusCode).toBe(401);
+  });
+
+  it('counts deliveries by outcome and the backlog on /metrics', async () => {
+    receiver.respond = (body) => (body?.data.identity === 'bob' ? 500 : 204);
+    await post(join('room-a', 'alice', 'PA_a', T0));
+    await post(join('room-b', 'bob', 'PA_b', T0));
+    await drain();
+    const text = (await h.api('/metrics')).body;
+    expect(text).toContain('livekit_attendance_outbound_deliveries_total{outcome="delivered"} 1');
+    expect(text).toContain('livekit_attendance_outbound_deliveries_total{outcome="retry"} 1');
+    expect(text).toContain('livekit_attendance_outbox_backlog 1');
   });
 
   it("holds a room's later event until its earlier one is delivered, with the same id on retry", async () => {
@@ -322,5 +389,47 @@ describeEachDialect('outbound events not configured', (dialect) => {
     } finally {
       await h.close();
     }
+  });
+});
+
+describeEachDialect('outbound events from the reconciler', (dialect) => {
+  const db = useTestDatabase(dialect);
+  let receiver: EventReceiver;
+  let env: LiveEnv;
+  beforeEach(async () => {
+    receiver = await startEventReceiver();
+    env = await startLiveEnv(db.url, {
+      env: { EVENT_WEBHOOK_URLS: receiver.url, EVENT_WEBHOOK_SECRET: EVENT_SECRET },
+    });
+  });
+  afterEach(async () => {
+    await env.close();
+    await receiver.close();
+  });
+
+  it('announces a presence only LiveKit listed, and its end when LiveKit stops listing it', async () => {
+    const emu = env.emu.emulator;
+    emu.setWebhookFaults({ dropRate: 1 });
+    const { sid } = emu.connect('room-r', { identity: 'dana' });
+    await env.settle();
+    await env.advance(MIN);
+    await env.reconcile();
+    await env.advance(MIN);
+    emu.disconnect('room-r', sid);
+    await env.settle();
+    await env.advance(MIN);
+    await env.reconcile();
+    await env.h.rt.outbound!.deliverer.drain();
+    expect(receiver.accepted().map((e) => e.body)).toMatchObject([
+      {
+        type: 'participant.joined',
+        data: { identity: 'dana', sid, source: 'reconciler', leftAt: null },
+      },
+      {
+        type: 'participant.left',
+        // Closed at the last moment LiveKit confirmed it (reconciliation rule 3).
+        data: { identity: 'dana', sid, source: 'reconciler', leftAt: iso(LIVE_T0 + MIN) },
+      },
+    ]);
   });
 });
