@@ -124,12 +124,21 @@ export class SessionEventWatcher {
       : new Set<string>();
     for (const id of endedDue) ids.add(id);
     let written = 0;
+    let failed = 0;
     for (const id of [...ids].sort()) {
-      written += await this.evaluate(id, token, endedDue.has(id));
+      try {
+        written += await this.evaluate(id, token, endedDue.has(id));
+      } catch (e: unknown) {
+        // Another instance runs the watcher now: it sees the same marks.
+        if (e instanceof AttendanceError && e.code === 'lease_lost') throw e;
+        failed += 1;
+        this.deps.logger.error({ err: coerceError(e), session: id }, 'session events failed');
+      }
     }
-    // Only now: a crash before this line evaluates the same marks again, which announces nothing
-    // twice (statuses are compared with those announced).
-    await this.consume(marks);
+    // Only now, and only when every session was announced: a crash or failure before this line
+    // evaluates the same marks again, which announces nothing twice (statuses are compared with
+    // those announced), while one failing session holds back no other.
+    if (failed === 0) await this.consume(marks);
     if (ids.size > 0) {
       this.deps.events.emit('outbox:sessions:evaluated', { sessions: ids.size, events: written });
     }

@@ -339,6 +339,23 @@ describeEachDialect('outbound attendance events', (dialect) => {
     expect(after[0]!.body!.data).toMatchObject({ previousStatus: 'excused', status: 'absent' });
   });
 
+  it('announces a change once when two instances watch sessions at the same time', async () => {
+    const other = await open();
+    await h.api('/api/v1/sessions/s', {
+      method: 'PUT',
+      body: { rooms: ['room-a'], startsAt: iso(T0), endsAt: iso(T0 + 10 * MIN) },
+    });
+    await h.api('/api/v1/sessions/s/participants/zoe/override', {
+      method: 'PUT',
+      body: { status: 'excused', reason: 'ill', author: 'teacher' },
+    });
+    const written = await Promise.all([watch(other), watch(h)]);
+    expect(written.reduce((a, b) => a + b, 0)).toBe(1);
+    expect(await watch(other)).toBe(0);
+    await drain(other);
+    expect(types()).toEqual(['session.status_changed zoe']);
+  });
+
   it('announces status changes a policy change causes', async () => {
     const body = (lateAfterMinutes: number) => ({
       rooms: ['room-a'],
