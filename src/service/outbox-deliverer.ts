@@ -14,6 +14,12 @@ const POLL_MS = 1_000;
 const LEASE_MARGIN_MS = 30_000;
 /** Pending rows counted for the backlog gauge at most (index-backed, bounded). */
 const BACKLOG_COUNT_MAX = 100_000;
+/** Delivered rows are kept this long (what `GET /api/v1/outbox` never shows, for inspection). */
+export const DELIVERED_RETENTION_MS = 7 * 24 * 60 * 60_000;
+/** Delivered rows deleted per statement at most: small statements beside ingest. */
+const PRUNE_BATCH = 1_000;
+/** How often old delivered rows are pruned (wall time). */
+const PRUNE_EVERY_MS = 60_000;
 
 export type DeliveryOutcome = 'delivered' | 'retry' | 'failed';
 
@@ -40,6 +46,7 @@ export class OutboxDeliverer {
   private timer: NodeJS.Timeout | null = null;
   private stopped = true;
   private readonly leaseMs: number;
+  private lastPruneAt = Number.NEGATIVE_INFINITY;
 
   constructor(
     private readonly deps: {
@@ -126,6 +133,11 @@ export class OutboxDeliverer {
     }
     const pending = await store.countOutboxPending(BACKLOG_COUNT_MAX);
     this.deps.events.emit('outbox:backlog:counted', { pending });
+    if (performance.now() - this.lastPruneAt >= PRUNE_EVERY_MS) {
+      this.lastPruneAt = performance.now();
+      // Delivered rows are kept a week, then deleted a batch a minute: the table stays bounded.
+      await store.pruneDeliveredOutbox(clock.now() - DELIVERED_RETENTION_MS, PRUNE_BATCH);
+    }
     return round;
   }
 

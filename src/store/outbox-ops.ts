@@ -175,6 +175,19 @@ export function createOutboxOps(
       return Number(row.n);
     },
 
+    async pruneDeliveredOutbox(beforeMs, limit) {
+      // outbox_delivered_idx: finding nothing to prune reads one index page.
+      const oldest = db
+        .selectFrom('outbox')
+        .select('seq')
+        .where('status', '=', 'delivered')
+        .where('delivered_at_ms', '<', beforeMs)
+        .orderBy('delivered_at_ms')
+        .limit(limit);
+      const result = await db.deleteFrom('outbox').where('seq', 'in', oldest).executeTakeFirst();
+      return Number(result.numDeletedRows);
+    },
+
     async listOutboxMarks(limit) {
       const rows = await db
         .selectFrom('outbox_marks')

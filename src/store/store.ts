@@ -234,6 +234,8 @@ export interface OutboxStoreOps {
   retryFailedOutbox(nowMs: number, deadlineAtMs: number): Promise<number>;
   /** Pending rows, counted up to `max`. */
   countOutboxPending(max: number): Promise<number>;
+  /** Deletes up to `limit` rows delivered before `beforeMs`, oldest first; returns how many. */
+  pruneDeliveredOutbox(beforeMs: number, limit: number): Promise<number>;
 
   listOutboxMarks(limit: number): Promise<StoredOutboxMark[]>;
   /** Deletes marks still at the version read; one marked again since stays. */

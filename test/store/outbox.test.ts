@@ -108,6 +108,31 @@ describeEachDialect('store outbox', (dialect) => {
     expect(await store.retryFailedOutbox(T0, T0)).toBe(0);
   });
 
+  it('prunes delivered rows older than the cutoff, and nothing else', async () => {
+    const { store } = ctx;
+    await store.insertOutbox([row('old', 'r1'), row('new', 'r2'), row('waiting', 'r3')]);
+    const claimed = await store.claimOutbox('me', T0, 60_000, 10);
+    const finish = (id: string, atMs: number) =>
+      store.finishOutboxAttempt({
+        seq: claimed.find((r) => r.id === id)!.seq,
+        holder: 'me',
+        atMs,
+        status: 'delivered',
+        nextAttemptAtMs: T0,
+        lastStatus: 200,
+        lastError: null,
+        ackedTargets: [],
+      });
+    await finish('old', T0 + 1_000);
+    await finish('new', T0 + 5_000);
+    expect(await store.pruneDeliveredOutbox(T0 + 5_000, 10)).toBe(1);
+    expect(await store.pruneDeliveredOutbox(T0 + 5_000, 10)).toBe(0);
+    expect((await store.listOutbox({ status: 'delivered', limit: 10 })).map((r) => r.id)).toEqual([
+      'new',
+    ]);
+    expect(await store.countOutboxPending(10)).toBe(1);
+  });
+
   it('pages a listing by seq', async () => {
     const { store } = ctx;
     await store.insertOutbox(['1', '2', '3'].map((id) => row(id, `room-${id}`)));

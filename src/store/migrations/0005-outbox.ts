@@ -62,6 +62,14 @@ export async function up(db: Kysely<any>): Promise<void> {
     .where(sql.ref('status'), '=', 'failed')
     .execute();
 
+  // Pruning delivered rows by age (written on delivery, never on ingest).
+  await db.schema
+    .createIndex('outbox_delivered_idx')
+    .on('outbox')
+    .column('delivered_at_ms')
+    .where(sql.ref('status'), '=', 'delivered')
+    .execute();
+
   await db.schema
     .createTable('outbox_marks')
     .addColumn('kind', 'text', (c) => c.notNull())
