@@ -133,6 +133,31 @@ describeEachDialect('store outbox', (dialect) => {
     expect(await store.countOutboxPending(10)).toBe(1);
   });
 
+  it("gives a crashed holder's row to another once its lease expired (same id: at least once)", async () => {
+    const { store } = ctx;
+    await store.insertOutbox([row('a1', 'room-a')]);
+    const [mine] = await store.claimOutbox('crashed', T0, 1, 10);
+    // The lease runs by the database's clock: wait until it has passed.
+    const deadline = Date.now() + 5_000;
+    let taken: Awaited<ReturnType<typeof store.claimOutbox>> = [];
+    while (taken.length === 0 && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 5));
+      taken = await store.claimOutbox('rescuer', T0, 60_000, 10);
+    }
+    expect(taken.map((r) => [r.id, r.seq])).toEqual([[mine!.id, mine!.seq]]);
+    const late = {
+      seq: mine!.seq,
+      atMs: T0,
+      status: 'delivered' as const,
+      nextAttemptAtMs: T0,
+      lastStatus: 200,
+      lastError: null,
+      ackedTargets: [],
+    };
+    expect(await store.finishOutboxAttempt({ ...late, holder: 'crashed' })).toBe(false);
+    expect(await store.finishOutboxAttempt({ ...late, holder: 'rescuer' })).toBe(true);
+  });
+
   it('pages a listing by seq', async () => {
     const { store } = ctx;
     await store.insertOutbox(['1', '2', '3'].map((id) => row(id, `room-${id}`)));
