@@ -63,12 +63,12 @@ export class OutboundRecorder {
     const nowMs = this.deps.clock.now();
     const { counting } = this.deps;
     const pairs = presencePairs(before, changed, counting);
+    let events: OutboundEvent[] = [];
     if (pairs.length > 0) {
       // Another device of the same person may still be in the room: only their last cycle's close
       // is a departure, only their first cycle's open an arrival.
       const openAfter = await tx.listOpenIdentityCycles(pairs);
-      const events = presenceEvents({ before, changed, openAfter, counting });
-      if (events.length > 0) await tx.insertOutbox(events.map((e) => outboxInsertOf(e, nowMs)));
+      events = presenceEvents({ before, changed, openAfter, counting });
     }
     const byRoom = new Map<string, Cycle[]>();
     for (const c of changed) {
@@ -81,7 +81,10 @@ export class OutboundRecorder {
       const span = changedSpan(before, cycles, nowMs);
       if (span !== null) marks.push({ kind: 'room' as const, name: room, ...span });
     }
-    if (marks.length > 0) await tx.markOutbound(marks);
+    await tx.writeOutbound(
+      events.map((e) => outboxInsertOf(e, nowMs)),
+      marks,
+    );
   }
 
   /** A room's cycles were rebuilt: every session over it is looked at again. */

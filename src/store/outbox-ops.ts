@@ -4,60 +4,84 @@ import type { Database } from './rows.js';
 import { fromOutboxRow, toOutboxRow } from './outbox-rows.js';
 import { chunkForParameters } from './store-driver.js';
 import type { OpsDriver } from './store-ops.js';
-import type { OutboxStoreOps } from './store.js';
+import type { OutboxInsert, OutboxMark, OutboxStoreOps } from './store.js';
 
 // outbox columns an insert binds (outbox-rows.ts OUTBOX_INSERT_COLUMNS).
 const OUTBOX_INSERT_PARAMETERS = 10;
 
+/** One mark per key, spans merged: PostgreSQL refuses one key twice in an upsert. */
+function mergeMarks(marks: readonly OutboxMark[]): OutboxMark[] {
+  const merged = new Map<string, OutboxMark>();
+  for (const m of marks) {
+    const key = `${m.kind}\u0000${m.name}`;
+    const seen = merged.get(key);
+    merged.set(
+      key,
+      seen === undefined
+        ? m
+        : { ...m, fromMs: Math.min(seen.fromMs, m.fromMs), toMs: Math.max(seen.toMs, m.toMs) },
+    );
+  }
+  return [...merged.values()];
+}
+
+function upsertMarks(db: Kysely<Database>, marks: readonly OutboxMark[]) {
+  return db
+    .insertInto('outbox_marks')
+    .values(
+      marks.map((m) => ({
+        kind: m.kind,
+        name: m.name,
+        from_ms: m.fromMs,
+        to_ms: m.toMs,
+        version: 1,
+      })),
+    )
+    .onConflict((oc) =>
+      oc.columns(['kind', 'name']).doUpdateSet({
+        // Portable min/max (SQLite's two-argument min is PostgreSQL's least).
+        from_ms: sql<number>`case when excluded.from_ms < outbox_marks.from_ms
+          then excluded.from_ms else outbox_marks.from_ms end`,
+        to_ms: sql<number>`case when excluded.to_ms > outbox_marks.to_ms
+          then excluded.to_ms else outbox_marks.to_ms end`,
+        version: sql<number>`outbox_marks.version + 1`,
+      }),
+    );
+}
+
 /** The outbox, its change marks and the announced session state (migration 0005). */
 export function createOutboxOps(
   db: Kysely<Database>,
-  driver: Pick<OpsDriver, 'lockRows' | 'nowMsSql'>,
+  driver: Pick<OpsDriver, 'dialect' | 'lockRows' | 'nowMsSql'>,
 ): OutboxStoreOps {
+  const insertOutbox = async (rows: readonly OutboxInsert[]): Promise<void> => {
+    for (const chunk of chunkForParameters(rows, OUTBOX_INSERT_PARAMETERS)) {
+      await db.insertInto('outbox').values(chunk.map(toOutboxRow)).execute();
+    }
+  };
   return {
-    async insertOutbox(rows) {
-      for (const chunk of chunkForParameters(rows, OUTBOX_INSERT_PARAMETERS)) {
-        await db.insertInto('outbox').values(chunk.map(toOutboxRow)).execute();
+    insertOutbox,
+
+    async markOutbound(marks) {
+      for (const chunk of chunkForParameters(mergeMarks(marks), 5)) {
+        await upsertMarks(db, chunk).execute();
       }
     },
 
-    async markOutbound(marks) {
-      // One statement for the batch: PostgreSQL refuses one key twice in an upsert, so merge first.
-      const merged = new Map<string, (typeof marks)[number]>();
-      for (const m of marks) {
-        const key = `${m.kind}\u0000${m.name}`;
-        const seen = merged.get(key);
-        merged.set(
-          key,
-          seen === undefined
-            ? m
-            : { ...m, fromMs: Math.min(seen.fromMs, m.fromMs), toMs: Math.max(seen.toMs, m.toMs) },
-        );
-      }
-      for (const chunk of chunkForParameters([...merged.values()], 5)) {
+    async writeOutbound(rows, marks) {
+      const merged = mergeMarks(marks);
+      const small = rows.length * OUTBOX_INSERT_PARAMETERS + merged.length * 5 < 30_000;
+      if (driver.dialect === 'postgres' && rows.length > 0 && merged.length > 0 && small) {
+        // One round trip: PostgreSQL runs the CTE's upsert whether or not the insert reads it.
         await db
-          .insertInto('outbox_marks')
-          .values(
-            chunk.map((m) => ({
-              kind: m.kind,
-              name: m.name,
-              from_ms: m.fromMs,
-              to_ms: m.toMs,
-              version: 1,
-            })),
-          )
-          .onConflict((oc) =>
-            oc.columns(['kind', 'name']).doUpdateSet({
-              // Portable min/max (SQLite's two-argument min is PostgreSQL's least).
-              from_ms: sql<number>`case when excluded.from_ms < outbox_marks.from_ms
-                then excluded.from_ms else outbox_marks.from_ms end`,
-              to_ms: sql<number>`case when excluded.to_ms > outbox_marks.to_ms
-                then excluded.to_ms else outbox_marks.to_ms end`,
-              version: sql<number>`outbox_marks.version + 1`,
-            }),
-          )
+          .with('marked', () => upsertMarks(db, merged))
+          .insertInto('outbox')
+          .values(rows.map(toOutboxRow))
           .execute();
+        return;
       }
+      if (rows.length > 0) await insertOutbox(rows);
+      for (const chunk of chunkForParameters(merged, 5)) await upsertMarks(db, chunk).execute();
     },
 
     async listOpenIdentityCycles(pairs) {

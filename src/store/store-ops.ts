@@ -15,7 +15,7 @@ import type { StoreOps } from './store.js';
 import { createTallyOps } from './tally-ops.js';
 
 /** What the generic operations need from the dialect. */
-export type OpsDriver = Pick<StoreDriver, 'encodeBoolean' | 'nowMsSql' | 'lockRows'>;
+export type OpsDriver = Pick<StoreDriver, 'dialect' | 'encodeBoolean' | 'nowMsSql' | 'lockRows'>;
 
 /** Every StoreOps operation on `db`: the store itself, or one transaction. */
 export function createStoreOps(db: Kysely<Database>, driver: OpsDriver): StoreOps {

@@ -206,6 +206,11 @@ export interface OutboxStoreOps {
   insertOutbox(rows: readonly OutboxInsert[]): Promise<void>;
   /** Upserts marks, widening the span and bumping the version of one already there. */
   markOutbound(marks: readonly OutboxMark[]): Promise<void>;
+  /**
+   * `insertOutbox` and `markOutbound` together: one statement on PostgreSQL (a data-modifying
+   * CTE), so a journal write with outbound events costs one round trip more, not two.
+   */
+  writeOutbound(rows: readonly OutboxInsert[], marks: readonly OutboxMark[]): Promise<void>;
   /** Open cycles (no endedAtMs, no estimatedLeftAtMs) of the given (room, identity) pairs. */
   listOpenIdentityCycles(
     pairs: ReadonlyArray<{ room: string; identity: string }>,

@@ -15,6 +15,7 @@ export type TransactionHotOps = Pick<
   | 'addWebhookTallies'
   | 'insertOutbox'
   | 'markOutbound'
+  | 'writeOutbound'
   | 'listOpenIdentityCycles'
 >;
 
@@ -114,6 +115,17 @@ export function createPreparedWrites(database: BetterSqlite3.Database): () => Tr
     // Indexed columns of the rows as stored, for the sids this transaction has read or written.
     const stored = new Map<string, IndexedValues>();
     const remember = (row: CycleRow) => stored.set(row.sid, indexedValues(row));
+    const insertOutbox: TransactionHotOps['insertOutbox'] = (rows) => {
+      for (const r of rows) {
+        const row = toOutboxRow(r);
+        p.insertOutbox.run(OUTBOX_INSERT_COLUMNS.map((c) => row[c]));
+      }
+      return Promise.resolve();
+    };
+    const markOutbound: TransactionHotOps['markOutbound'] = (marks) => {
+      for (const m of marks) p.markOutbound.run(m.kind, m.name, m.fromMs, m.toMs);
+      return Promise.resolve();
+    };
     return {
       insertInbox(entries, opts) {
         const inserted: string[] = [];
@@ -184,16 +196,11 @@ export function createPreparedWrites(database: BetterSqlite3.Database): () => Tr
         for (const t of tallies) p.addTally.run(t.room, t.minuteMs, t.received, t.duplicates);
         return Promise.resolve();
       },
-      insertOutbox(rows) {
-        for (const r of rows) {
-          const row = toOutboxRow(r);
-          p.insertOutbox.run(OUTBOX_INSERT_COLUMNS.map((c) => row[c]));
-        }
-        return Promise.resolve();
-      },
-      markOutbound(marks) {
-        for (const m of marks) p.markOutbound.run(m.kind, m.name, m.fromMs, m.toMs);
-        return Promise.resolve();
+      insertOutbox,
+      markOutbound,
+      async writeOutbound(rows, marks) {
+        await insertOutbox(rows);
+        await markOutbound(marks);
       },
       listOpenIdentityCycles(pairs) {
         const cycles = [];
