@@ -1,6 +1,6 @@
 // `npm run bench`: one run, all scenarios, so the ratios are comparable.
 //   node bench/run.js            the benchmark (about 10 minutes on 2 cores)
-//   node bench/run.js --only=sqlite-ingest,sqlite-sync,sqlite-reads,session-reads,postgres,
+//   node bench/run.js --only=verify-only,sqlite-ingest,sqlite-sync,sqlite-reads,session-reads,postgres,
 //                            postgres-scale,session-report,ingest-baseline,reconcile
 //                                a subset (the bare routes always run: the ratios need them)
 //     session-reads    on the sqlite-reads data (200 rooms × 50, one session per room whose roster
@@ -47,6 +47,7 @@ const API_TOKEN = 'bench-api-token-0123456789';
 const PG_URL = process.env.BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const PROFILE = process.argv.includes('--profile');
 const DEFAULT_SCENARIOS = [
+  'verify-only',
   'sqlite-ingest',
   'sqlite-sync',
   'sqlite-reads',
@@ -86,6 +87,10 @@ const HOUR_MS = 3600_000;
 
 const log = (...a) => console.log(...a);
 const rows = [];
+/** Peak RSS of each server child, reported as it stops. */
+const rss = [];
+/** Where results.md/json go (bench/truth runs a subset into a directory of its own). */
+const OUT_DIR = process.env.BENCH_RESULTS_DIR ?? HERE;
 const notes = [];
 
 // ---------- CPU pinning ----------
@@ -125,6 +130,14 @@ function spawnServer(mode, env = {}, profileName = null, extraNodeArgs = []) {
         env: { ...process.env, ...env },
       });
   children.add(child);
+  child.on('message', (m) => {
+    if (m?.type === 'rss')
+      rss.push({
+        mode,
+        ...(env.BENCH_DATABASE_URL ? { db: env.BENCH_DATABASE_URL.split(':')[0] } : {}),
+        maxRssBytes: m.maxRssBytes,
+      });
+  });
   const exited = new Promise((resolve) =>
     child.once('exit', (code) => {
       children.delete(child);
@@ -345,6 +358,26 @@ let bare;
   addRow('bare POST {ok:true}', post);
   addRow('bare GET small JSON', get);
   await stopServer(server, 'bare');
+}
+
+// ---------- 1b. the verify-only route: the ceiling for ingest ----------
+if (ONLY.has('verify-only')) {
+  log('\n[1b] verify-only webhook route (WebhookReceiver, no store)');
+  const server = spawnServer('verify');
+  const port = await server.ready;
+  const warmup = generateWebhooks({ tag: 'vw', rooms: 50, identitiesPerRoom: 20, count: 30_000 });
+  const pool = generateWebhooks({
+    tag: 'v',
+    rooms: ROOMS,
+    identitiesPerRoom: IDENTITIES,
+    count: SQLITE_POOL,
+  });
+  const { s } = await ingestScenario({ label: 'verify-only', port, pool, warmup });
+  addRow('verify-only webhook route (WebhookReceiver)', s, {
+    ratio: s.rps / bare.post.rps,
+    ratioTo: 'bare POST',
+  });
+  await stopServer(server, 'verify-only');
 }
 
 // ---------- 2 + 4. SQLite: ingest, then reads ----------
@@ -942,12 +975,12 @@ const md = [
   '',
   ...notes.map((n) => `- ${n}`),
 ].join('\n');
-writeFileSync(join(HERE, 'results.md'), `${md}\n`);
+writeFileSync(join(OUT_DIR, 'results.md'), `${md}\n`);
 writeFileSync(
-  join(HERE, 'results.json'),
-  `${JSON.stringify({ meta, results: rows, reconcile, heap, pieces, notes }, null, 2)}\n`,
+  join(OUT_DIR, 'results.json'),
+  `${JSON.stringify({ meta, results: rows, reconcile, heap, pieces, rss, notes }, null, 2)}\n`,
 );
-log('\nwrote bench/results.json and bench/results.md');
+log(`\nwrote results.json and results.md in ${OUT_DIR}`);
 
 if (PROFILE) {
   for (const p of profiles) printProfile(p.title, summariseProfile(p.file, 25));

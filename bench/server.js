@@ -1,4 +1,5 @@
 // Bench server child. `node bench/server.js bare` serves two trivial Fastify routes;
+// `node bench/server.js verify` serves only the verify step of a webhook route (see below);
 // `node bench/server.js service` serves the real app (createRuntime + buildRuntimeApp) on
 // BENCH_DATABASE_URL (and BENCH_STATUS_CACHE_ENTRIES, BENCH_SQLITE_SYNCHRONOUS, if set), with no
 // LiveKit (so no reconciler calls) and no scheduler.
@@ -31,6 +32,27 @@ if (mode === 'bare') {
     lastLeftAt: null,
     cycleCount: 3,
   }));
+  const address = await app.listen({ host: '127.0.0.1', port: 0 });
+  close = () => app.close();
+  process.stdout.write(`READY ${new URL(address).port}\n`);
+} else if (mode === 'verify') {
+  // The ceiling for ingest: the webhook route doing what every ingest must (read the raw body,
+  // livekit-server-sdk's WebhookReceiver: JWT, sha256 of the raw bytes, protobuf decode) and
+  // nothing else: no inbox, no fold, no database.
+  const { WebhookReceiver } = await import('livekit-server-sdk');
+  const receiver = new WebhookReceiver('devkey', 'secret');
+  const app = Fastify({ logger: false });
+  app.addContentTypeParser('application/webhook+json', { parseAs: 'string' }, (_req, body, done) =>
+    done(null, body),
+  );
+  app.post('/webhooks/livekit', async (req, reply) => {
+    try {
+      const event = await receiver.receive(req.body, req.headers.authorization);
+      return { ok: true, id: event.id };
+    } catch {
+      return reply.code(401).send({ error: 'unauthorized' });
+    }
+  });
   const address = await app.listen({ host: '127.0.0.1', port: 0 });
   close = () => app.close();
   process.stdout.write(`READY ${new URL(address).port}\n`);
@@ -124,6 +146,8 @@ async function stop() {
   try {
     await close();
   } finally {
+    // Peak resident memory of this server, for the RSS row (bench/truth).
+    process.send?.({ type: 'rss', maxRssBytes: process.resourceUsage().maxRSS * 1024 });
     process.exit(0);
   }
 }

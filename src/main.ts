@@ -1,4 +1,4 @@
-import { readFileSync, realpathSync } from 'node:fs';
+import { existsSync, readFileSync, realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
 import type { FastifyInstance } from 'fastify';
@@ -11,6 +11,7 @@ import {
   type RoomServiceGateway,
 } from './livekit/index.js';
 import {
+  AnalyticsService,
   AttendanceQuery,
   createStandardWebhookSender,
   InboxProcessor,
@@ -18,12 +19,14 @@ import {
   OutboxDeliverer,
   OutboxService,
   SessionEventWatcher,
+  LiveRooms,
   ReconcileScheduler,
   Reconciler,
   RoomVerifier,
   ServiceEvents,
   SessionService,
   StoreWriter,
+  WebhookHealth,
   WebhookIngestor,
   wireTelemetry,
   type LiveKitTarget,
@@ -156,6 +159,7 @@ export async function createRuntime(opts: {
     roomVerifier,
     livekitConfigured: livekit.url !== null,
     outbound: recorder,
+    readCacheEntries: config.statusCacheEntries,
   });
   const outbound = recorder
     ? createOutbound({ config, logger, clock, store, writer, events, sessions, recorder })
@@ -249,8 +253,24 @@ function createOutbound(deps: {
   };
 }
 
+/**
+ * The dashboard's built browser files: `dist/dashboard` next to this file once built, or from a
+ * source checkout (`tsx`) the last `npm run build`'s. Null when neither has been built.
+ */
+export function dashboardAssetsDir(): string | null {
+  for (const rel of ['./dashboard/', '../dist/dashboard/']) {
+    const dir = fileURLToPath(new URL(rel, import.meta.url));
+    if (existsSync(`${dir}live.js`)) return dir;
+  }
+  return null;
+}
+
 /** The HTTP app over a runtime. */
-export function buildRuntimeApp(rt: Runtime, apiToken: string): Promise<FastifyInstance> {
+export function buildRuntimeApp(
+  rt: Runtime,
+  apiToken: string,
+  opts: { dashboardAssetsDir?: string | null } = {},
+): Promise<FastifyInstance> {
   return buildApp({
     logger: rt.logger,
     ingestor: rt.ingestor,
@@ -259,14 +279,28 @@ export function buildRuntimeApp(rt: Runtime, apiToken: string): Promise<FastifyI
     roomVerifier: rt.roomVerifier,
     sessions: rt.sessions,
     outbox: rt.outbox,
+    analytics: new AnalyticsService({ store: rt.store, sessions: rt.sessions, clock: rt.clock }),
     policyDefaults: rt.config.policy,
     apiToken,
+    apiReadTokens: rt.config.apiReadTokens,
     webhookBodyLimitBytes: rt.config.webhookBodyLimitBytes,
     renderMetrics: async () => ({
       contentType: rt.metrics.contentType,
       body: await rt.metrics.render(),
     }),
     version: VERSION,
+    dashboard: {
+      events: rt.events,
+      live: new LiveRooms({
+        store: rt.store,
+        clock: rt.clock,
+        counting: { uncountedKinds: new Set<string>(rt.config.uncountedKinds) },
+        livekitConfigured: rt.livekit.url !== null,
+      }),
+      webhookHealth: new WebhookHealth(rt.events, rt.clock),
+      assetsDir:
+        opts.dashboardAssetsDir === undefined ? dashboardAssetsDir() : opts.dashboardAssetsDir,
+    },
   });
 }
 

@@ -51,6 +51,7 @@ export const SECRET_VARIABLES: ReadonlySet<string> = new Set([
   'LIVEKIT_API_SECRET',
   'API_TOKEN',
   'EVENT_WEBHOOK_SECRET',
+  'API_READ_TOKENS',
 ]);
 
 /** One row of the options table: README, `--help` and the schema share it. */
@@ -110,6 +111,12 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = Object.freeze([
       'Bearer token for every /api/ route and /metrics, at least 16 characters. Unset: serve generates one at start and prints it once. Never logged.',
   },
   {
+    name: 'API_READ_TOKENS',
+    default: null,
+    description:
+      'Comma-separated read-only bearer tokens, each at least 16 characters and none equal to API_TOKEN: they may call every GET route (and /metrics) and get 403 forbidden on any other. Never logged.',
+  },
+  {
     name: 'RECONCILE_INTERVAL_SECONDS',
     default: '120',
     description: `Seconds between reconcile passes, integer 5-${MAX_TIMER_SECONDS}.`,
@@ -133,7 +140,7 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = Object.freeze([
     name: 'STATUS_CACHE_ENTRIES',
     default: '10000',
     description:
-      'SQLite only: participant statuses kept in memory until the database next changes (any write, by this or another process), integer 0-1000000; 0 turns the cache off.',
+      'SQLite only: participant statuses (room and session reads) kept in memory until the database next changes (any write, by this or another process), integer 0-1000000; 0 turns the cache off.',
   },
   {
     name: 'SQLITE_SYNCHRONOUS',
@@ -383,6 +390,21 @@ function checkEventWebhookGroup(env: Record<string, unknown>, ctx: z.RefinementC
     });
   }
 }
+const readTokens = z.string().transform((s, ctx) => {
+  const tokens = s
+    .split(',')
+    .map((t) => t.trim())
+    .filter((t) => t !== '');
+  // Never quote a token in the message: these are secrets.
+  if (tokens.length === 0 || tokens.some((t) => t.length < 16)) {
+    ctx.addIssue({
+      code: 'custom',
+      message: 'must be a comma-separated list of tokens of at least 16 characters each',
+    });
+    return z.NEVER;
+  }
+  return [...new Set(tokens)];
+});
 
 /**
  * Rules across variables. They read the half-parsed object defensively (a field that failed still
@@ -417,6 +439,19 @@ function checkLivekitGroup(env: Record<string, unknown>, ctx: z.RefinementCtx): 
   require('LIVEKIT_API_SECRET', 'LIVEKIT_API_KEY');
 }
 
+/** A read token equal to the admin token would make the admin token read-only in effect: refuse. */
+function checkReadTokens(env: Record<string, unknown>, ctx: z.RefinementCtx): void {
+  const admin = env['API_TOKEN'];
+  const read = env['API_READ_TOKENS'];
+  if (typeof admin === 'string' && Array.isArray(read) && read.includes(admin)) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['API_READ_TOKENS'],
+      message: 'must not contain API_TOKEN',
+    });
+  }
+}
+
 export const envSchema = z
   .object({
     PORT: withDefault('PORT', integer(0, 65_535)),
@@ -429,6 +464,7 @@ export const envSchema = z
     LIVEKIT_API_KEY: optional(z.string()),
     LIVEKIT_API_SECRET: optional(z.string()),
     API_TOKEN: optional(z.string().min(16, { message: 'must be at least 16 characters' })),
+    API_READ_TOKENS: optional(readTokens),
     RECONCILE_INTERVAL_SECONDS: withDefault(
       'RECONCILE_INTERVAL_SECONDS',
       integer(5, MAX_TIMER_SECONDS),
@@ -464,10 +500,16 @@ export const envSchema = z
     ),
   })
   .check(
-    z.superRefine((env, ctx) => checkLivekitGroup(env, ctx), {
-      // Run even when a field failed, so cross-variable problems are listed with the rest.
-      when: () => true,
-    }),
+    z.superRefine(
+      (env, ctx) => {
+        checkLivekitGroup(env, ctx);
+        checkReadTokens(env, ctx);
+      },
+      {
+        // Run even when a field failed, so cross-variable problems are listed with the rest.
+        when: () => true,
+      },
+    ),
   )
   .check(z.superRefine((env, ctx) => checkEventWebhookGroup(env, ctx), { when: () => true }))
   .transform((env) => {
@@ -490,6 +532,7 @@ export const envSchema = z
         timeoutMs: env.LIVEKIT_TIMEOUT_SECONDS * SECOND,
       },
       apiToken: env.API_TOKEN ?? null,
+      apiReadTokens: env.API_READ_TOKENS ?? [],
       reconcileIntervalMs: env.RECONCILE_INTERVAL_SECONDS * SECOND,
       webhookBodyLimitBytes: env.WEBHOOK_BODY_LIMIT_BYTES,
       uncountedKinds: env.UNCOUNTED_KINDS,
@@ -543,6 +586,8 @@ export interface Config {
   };
   /** Bearer token for /api/ and /metrics (16+ characters); null = serve generates one. Env `API_TOKEN`. Secret. */
   readonly apiToken: string | null;
+  /** Read-only bearer tokens (GET routes only), distinct, 16+ characters each. Env `API_READ_TOKENS`. Secret. */
+  readonly apiReadTokens: readonly string[];
   /** Time between reconcile passes in ms. Env `RECONCILE_INTERVAL_SECONDS` (≥ 5), default 120 s. */
   readonly reconcileIntervalMs: number;
   /** Largest webhook body in bytes. Env `WEBHOOK_BODY_LIMIT_BYTES` (1 to 16 MiB), default 1048576 (1 MiB). */

@@ -1,6 +1,6 @@
 import { closedByOf, leftAtOf } from './cycle-rules.js';
 import { measureUnion, type Interval } from './interval-union.js';
-import type { Cycle, CycleSource, ParticipantKind } from './types.js';
+import type { Cycle, CycleSource, ParticipantKind, ReportedCycle } from './types.js';
 
 /** Kinds recorded but not counted as attendance unless configured otherwise (event rule 6). */
 export const DEFAULT_UNCOUNTED_KINDS: readonly ParticipantKind[] = [
@@ -39,7 +39,10 @@ export interface IdentityStatus {
 }
 
 /** Does this cycle count as attendance at all (connected, a join time, a counted kind)? */
-export function isCounted(cycle: Cycle, policy: CountingPolicy): boolean {
+export function isCounted(
+  cycle: Pick<Cycle, 'connected' | 'joinedAtMs' | 'kind'>,
+  policy: CountingPolicy,
+): boolean {
   return (
     cycle.connected &&
     cycle.joinedAtMs !== null &&
@@ -48,14 +51,17 @@ export function isCounted(cycle: Cycle, policy: CountingPolicy): boolean {
 }
 
 /** The interval a counted cycle covers; an open one runs up to `nowMs`. */
-export function intervalOf(cycle: Cycle, nowMs: number): Interval | null {
+export function intervalOf(
+  cycle: Pick<Cycle, 'joinedAtMs' | 'endedAtMs' | 'estimatedLeftAtMs'>,
+  nowMs: number,
+): Interval | null {
   if (cycle.joinedAtMs === null) return null;
   const end = leftAtOf(cycle) ?? Math.max(nowMs, cycle.joinedAtMs);
   return { startMs: cycle.joinedAtMs, endMs: Math.max(end, cycle.joinedAtMs) };
 }
 
 /** One cycle as the API shows it. Leave times from LiveKit are whole seconds, so never before the join. */
-export function viewCycle(cycle: Cycle, nowMs: number, policy: CountingPolicy): CycleView {
+export function viewCycle(cycle: ReportedCycle, nowMs: number, policy: CountingPolicy): CycleView {
   const counted = isCounted(cycle, policy);
   const interval = intervalOf(cycle, nowMs);
   const leftAtMs = leftAtOf(cycle);

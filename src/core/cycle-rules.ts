@@ -186,17 +186,19 @@ export function awaitsConfirmation(cycle: Cycle, finishedSinceMs = -Infinity): b
 export const UNCONFIRMED_END_WINDOW_MS = 24 * 60 * 60_000;
 
 /** Is the cycle still open (LiveKit has not ended it and the reconciler has not closed it)? */
-export function isOpen(cycle: Cycle): boolean {
+export function isOpen(cycle: Pick<Cycle, 'endedAtMs' | 'estimatedLeftAtMs'>): boolean {
   return cycle.endedAtMs === null && cycle.estimatedLeftAtMs === null;
 }
 
 /** The public leave time: LiveKit's end if known, else the reconciler's estimate. */
-export function leftAtOf(cycle: Cycle): number | null {
+export function leftAtOf(cycle: Pick<Cycle, 'endedAtMs' | 'estimatedLeftAtMs'>): number | null {
   return cycle.endedAtMs ?? cycle.estimatedLeftAtMs;
 }
 
 /** The public `closedBy`. */
-export function closedByOf(cycle: Cycle): CycleSource | null {
+export function closedByOf(
+  cycle: Pick<Cycle, 'endedBy' | 'estimatedLeftAtMs'>,
+): CycleSource | null {
   if (cycle.endedBy !== null) return cycle.endedBy;
   return cycle.estimatedLeftAtMs !== null ? 'reconciler' : null;
 }

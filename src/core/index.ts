@@ -14,3 +14,5 @@ export * from './zoned-time.js';
 export * from './wire-format.js';
 export * from './cycle-audit.js';
 export * from './outbound-events.js';
+export * from './live-rooms.js';
+export * from './analytics.js';

@@ -10,7 +10,7 @@ import {
   type SessionState,
   type StatusOverride,
 } from './session-types.js';
-import type { Cycle, CycleSource, ParticipantKind } from './types.js';
+import type { CycleSource, ParticipantKind, ReportedCycle } from './types.js';
 
 /** One counted cycle of a person in a session report. */
 export interface SessionCycleView {
@@ -91,18 +91,41 @@ interface SessionFrame {
   counting: CountingPolicy;
 }
 
-function frameOf(session: Session, nowMs: number, counting: CountingPolicy): SessionFrame {
+interface SessionIndex {
+  memberOf: Map<string, RosterMember>;
+  rooms: Set<string>;
+  hosts: Set<string>;
+}
+
+/**
+ * Lookups built once per session value: a status read of one person in a 1,000-person session
+ * must not rebuild the roster's index. Sessions are never mutated (the service's read cache
+ * hands one object to every reader), so the object is a sound key; a WeakMap lets it go with it.
+ */
+const sessionIndexes = new WeakMap<Session, SessionIndex>();
+
+function indexOf(session: Session): SessionIndex {
+  const known = sessionIndexes.get(session);
+  if (known !== undefined) return known;
   const memberOf = new Map<string, RosterMember>();
   // Aliases first, so that an identity that is a member itself stays that member.
   for (const m of session.roster) for (const a of m.aliases) memberOf.set(a, m);
   for (const m of session.roster) memberOf.set(m.identity, m);
+  const hosts = new Set(session.hosts.map((h) => memberOf.get(h)?.identity ?? h));
+  const index = { memberOf, rooms: new Set(session.rooms), hosts };
+  sessionIndexes.set(session, index);
+  return index;
+}
+
+function frameOf(session: Session, nowMs: number, counting: CountingPolicy): SessionFrame {
+  const { memberOf, rooms } = indexOf(session);
   const end = Math.max(session.startsAtMs, Math.min(session.endsAtMs, nowMs));
   return {
     session,
     state: sessionState(session, nowMs),
     window: { startMs: session.startsAtMs, endMs: end },
     memberOf,
-    rooms: new Set(session.rooms),
+    rooms,
     nowMs,
     counting,
   };
@@ -113,17 +136,21 @@ function canonical(frame: SessionFrame, identity: string): string {
   return frame.memberOf.get(identity)?.identity ?? identity;
 }
 
-function hostSet(frame: SessionFrame): Set<string> {
-  return new Set(frame.session.hosts.map((h) => canonical(frame, h)));
+/** Shared by every reader of the session: never mutate. */
+function hostSet(frame: SessionFrame): ReadonlySet<string> {
+  return indexOf(frame.session).hosts;
 }
 
 /** A counted cycle of a session room that overlaps the window, with its clipped interval. */
 interface WindowCycle {
-  cycle: Cycle;
+  cycle: ReportedCycle;
   clipped: Interval;
 }
 
-function windowCycles(frame: SessionFrame, cycles: readonly Cycle[]): Map<string, WindowCycle[]> {
+function windowCycles(
+  frame: SessionFrame,
+  cycles: readonly ReportedCycle[],
+): Map<string, WindowCycle[]> {
   const byPerson = new Map<string, WindowCycle[]>();
   const seen = new Set<string>();
   for (const cycle of cycles) {
@@ -185,7 +212,7 @@ function byJoinThenSid(a: WindowCycle, b: WindowCycle): number {
  * Whether a cycle's end inside the window is still unknown: open, and not seen by LiveKit at or
  * after the window's end (someone confirmed in the room after endsAt attended to the end).
  */
-function endUnknown(cycle: Cycle, session: Session): boolean {
+function endUnknown(cycle: ReportedCycle, session: Session): boolean {
   return isOpen(cycle) && (cycle.lastSeenAtMs === null || cycle.lastSeenAtMs < session.endsAtMs);
 }
 
@@ -263,7 +290,7 @@ function rowOf(
  */
 export function computeSessionReport(input: {
   session: Session;
-  cycles: readonly Cycle[];
+  cycles: readonly ReportedCycle[];
   overrides: readonly StatusOverride[];
   nowMs: number;
   counting: CountingPolicy;
@@ -346,7 +373,7 @@ export function participantIdentities(
 export function computeSessionParticipant(input: {
   session: Session;
   identity: string;
-  cycles: readonly Cycle[];
+  cycles: readonly ReportedCycle[];
   override: StatusOverride | null;
   nowMs: number;
   counting: CountingPolicy;

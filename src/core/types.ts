@@ -68,6 +68,42 @@ export interface Cycle {
   estimatedLeftAtMs: number | null;
 }
 
+/**
+ * The part of a cycle that reports and statuses read: what attended time, statuses and the API's
+ * cycle view need. Stores can read just these columns for large reports.
+ */
+export type ReportedCycle = Pick<
+  Cycle,
+  | 'sid'
+  | 'room'
+  | 'identity'
+  | 'name'
+  | 'kind'
+  | 'joinedAtMs'
+  | 'connected'
+  | 'openedBy'
+  | 'endedAtMs'
+  | 'endedBy'
+  | 'estimatedLeftAtMs'
+  | 'lastSeenAtMs'
+>;
+
+/** The columns of a ReportedCycle, for stores that read them alone. */
+export const REPORTED_CYCLE_FIELDS = [
+  'sid',
+  'room',
+  'identity',
+  'name',
+  'kind',
+  'joinedAtMs',
+  'connected',
+  'openedBy',
+  'endedAtMs',
+  'endedBy',
+  'estimatedLeftAtMs',
+  'lastSeenAtMs',
+] as const satisfies readonly (keyof ReportedCycle)[];
+
 /** `roomSidRank` of a room sid a webhook gave: LiveKit's own word beats any observation. */
 export const ROOM_SID_FROM_WEBHOOK = Number.MAX_SAFE_INTEGER;
 

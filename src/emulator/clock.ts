@@ -96,6 +96,11 @@ export class ManualClock implements Clock {
     void settled.then(() => this.inflight.delete(settled));
   }
 
+  /** When the next timer falls due (epoch ms), or null when none is pending. */
+  nextDueAtMs(): number | null {
+    return this.nextDue()?.dueAtMs ?? null;
+  }
+
   /** Number of timers not yet run. */
   pendingTimers(): number {
     return this.timers.size;

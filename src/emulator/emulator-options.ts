@@ -1,5 +1,5 @@
 import type { Clock } from './clock.js';
-import type { ParticipantKindName, ParticipantStateName } from './enums.js';
+import type { DisconnectReasonName, ParticipantKindName, ParticipantStateName } from './enums.js';
 import type { EmulatorLogger } from './logger.js';
 
 export const SECOND = 1_000;
@@ -26,6 +26,29 @@ export interface EmulatorOptions {
   /** ListParticipants on a missing room: OSS answers `{"participants":[]}` (default), Cloud 404 `not_found`. */
   missingRoomListParticipants?: 'empty' | 'not_found';
   logger?: EmulatorLogger;
+  /**
+   * Called with every webhook event as it is generated (before signing, queues and faults), e.g.
+   * for a receiver driven in-process on a virtual clock. Not called for silent transitions.
+   */
+  onEvent?: (event: GeneratedEvent) => void;
+  /** Keep every session's lifetime (`connections()`), the ground truth of a benchmark; default false. */
+  recordConnections?: boolean;
+}
+
+/** One session's lifetime as LiveKit knew it (the emulator's ground truth). */
+export interface ConnectionRecord {
+  room: string;
+  roomSid: string;
+  sid: string;
+  identity: string;
+  kind: ParticipantKindName;
+  /** Session creation (`joinedAtMs`), not ACTIVE. */
+  joinedAtMs: number;
+  /** When it reached ACTIVE (media connected); null if it never did (counts nothing). */
+  activeAtMs: number | null;
+  /** When LiveKit closed the session; null while open. */
+  endedAtMs: number | null;
+  reason: DisconnectReasonName | null;
 }
 
 export interface RoomOptions {
@@ -63,6 +86,8 @@ export interface GeneratedEvent {
   room: string;
   participantSid?: string;
   identity?: string;
+  /** LiveKit's `createdAt` in ms (whole seconds, as the event says). */
+  createdAtMs: number;
   /** The exact webhook body. */
   body: string;
 }

@@ -23,6 +23,7 @@ export class Emulator extends LiveKitRooms {
   readonly missingRoomListParticipants: 'empty' | 'not_found';
   private readonly sender: WebhookSender;
   private readonly generated: GeneratedEvent[] = [];
+  private readonly onEvent: ((event: GeneratedEvent) => void) | undefined;
   private apiFaultValue: ApiFault | null = null;
   private calls: ApiCallCounts = {};
 
@@ -34,6 +35,8 @@ export class Emulator extends LiveKitRooms {
     this.apiKey = options.apiKey ?? 'devkey';
     this.apiSecret = options.apiSecret ?? 'secret';
     this.missingRoomListParticipants = options.missingRoomListParticipants ?? 'empty';
+    this.onEvent = options.onEvent;
+    if (options.recordConnections === true) this.recordConnections();
     this.sender = new WebhookSender({
       apiKey: this.apiKey,
       apiSecret: this.apiSecret,
@@ -120,15 +123,18 @@ export class Emulator extends LiveKitRooms {
     if (silent || this.closed) return;
     const body = toWebhookJson(event, { spaceAfterComma: this.sender.spaceAfterComma });
     const room = event.room?.name ?? '';
-    this.generated.push({
+    const generated: GeneratedEvent = {
       id: event.id,
       event: event.event,
       room,
       ...(event.participant === undefined
         ? {}
         : { participantSid: event.participant.sid, identity: event.participant.identity }),
+      createdAtMs: Number(event.createdAt) * 1000,
       body,
-    });
+    };
+    this.generated.push(generated);
+    this.onEvent?.({ ...generated });
     if (this.generated.length > MAX_LOG_RECORDS) {
       this.generated.splice(0, this.generated.length - MAX_LOG_RECORDS);
     }

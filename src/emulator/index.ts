@@ -10,6 +10,7 @@ export {
   DEFAULT_EMPTY_TIMEOUT_SECONDS,
 } from './emulator-options.js';
 export type {
+  ConnectionRecord,
   ConnectOptions,
   ConnectResult,
   EmulatorOptions,

@@ -21,6 +21,7 @@ import {
 import { EmulatorError } from './errors.js';
 import { newId, type RandomSource } from './ids.js';
 import {
+  type ConnectionRecord,
   type ConnectOptions,
   type ConnectResult,
   DEFAULT_ABRUPT_DISCONNECT_DELAY_MS,
@@ -47,6 +48,8 @@ export abstract class LiveKitRooms {
   private readonly rooms = new Map<string, RoomEntry>();
   /** Set by closeRooms(): no room timers are scheduled and no events sent afterwards. */
   protected closed = false;
+  /** Every session's lifetime by sid, when recording is on (see `recordConnections`). */
+  private connectionLog: Map<string, ConnectionRecord> | null = null;
 
   constructor(
     readonly clock: Clock,
@@ -88,6 +91,15 @@ export abstract class LiveKitRooms {
     return this.rooms.get(room)?.participants.get(identity)?.info.clone();
   }
 
+  /**
+   * GetParticipant's answer without the copy: the sid and state of the identity's session, or
+   * undefined. For benchmarks that ask millions of times (a per-user verifier).
+   */
+  peekParticipant(room: string, identity: string): { sid: string; state: number } | undefined {
+    const info = this.rooms.get(room)?.participants.get(identity)?.info;
+    return info === undefined ? undefined : { sid: info.sid, state: info.state };
+  }
+
   /** Bulk population for benchmarks, with no webhooks: rooms `{roomPrefix}{i}` with ACTIVE participants `{identityPrefix}{i}-{j}` (1,000 x 20 takes about a second). */
   populate(options: {
     rooms: number;
@@ -107,6 +119,21 @@ export abstract class LiveKitRooms {
       }
     }
     return { rooms: names };
+  }
+
+  // ---- ground truth ------------------------------------------------------------------------
+
+  /**
+   * Starts keeping every session's lifetime from now on (off by default: a long-running emulator
+   * would grow without bound). Benchmarks compare what a receiver computed with this.
+   */
+  recordConnections(): void {
+    this.connectionLog ??= new Map();
+  }
+
+  /** Every session since `recordConnections()`, in connect order (open ones: `endedAtMs` null). */
+  connections(): ConnectionRecord[] {
+    return [...(this.connectionLog?.values() ?? [])].map((c) => ({ ...c }));
   }
 
   // ---- participants ------------------------------------------------------------------------
@@ -303,6 +330,17 @@ export abstract class LiveKitRooms {
     const info = newParticipantInfo(options, kind, nowMs, this.random);
     const participant: ParticipantEntry = { info, reachedActive: false };
     entry.participants.set(options.identity, participant);
+    this.connectionLog?.set(info.sid, {
+      room: roomName,
+      roomSid: entry.room.sid,
+      sid: info.sid,
+      identity: info.identity,
+      kind: ParticipantInfo_Kind[kind] as ParticipantKindName,
+      joinedAtMs: nowMs,
+      activeAtMs: null,
+      endedAtMs: null,
+      reason: null,
+    });
     if (!isDependentKind(kind)) {
       entry.everJoined = true;
       if (entry.closeTimer !== undefined) {
@@ -349,6 +387,8 @@ export abstract class LiveKitRooms {
       info.version += 1;
       if (info.state === ParticipantInfo_State.ACTIVE) {
         participant.reachedActive = true;
+        const record = this.connectionLog?.get(info.sid);
+        if (record !== undefined) record.activeAtMs = this.clock.now();
         // participant_joined fires only on ACTIVE (ICE connected), never on JOINING/JOINED.
         this.emit(participantEvent('participant_joined', entry.room, info, this.stamp()), silent);
       }
@@ -367,15 +407,26 @@ export abstract class LiveKitRooms {
       participant.abruptTimer = undefined;
     }
     const info = participant.info;
+    // livekit `ParticipantImpl.Close` closes the published tracks first (`UpTrackManager.Close`);
+    // each track's close callback queues `track_unpublished` (sent unless the session is expected
+    // to resume, which no close here is), and only then do the close callbacks queue
+    // `participant_left`, on the same telemetry queue: so a leave's track events precede it, at
+    // the same moment, and the left participant lists no tracks.
+    const tracks = info.tracks.splice(0);
     info.state = ParticipantInfo_State.DISCONNECTED;
     info.disconnectReason = reason;
     info.version += 1;
     if (entry.participants.get(info.identity) === participant)
       entry.participants.delete(info.identity);
     refreshCounts(entry);
+    this.recordEnd(info, this.clock.now());
     if (silent) return [];
+    const events = tracks.map((track) =>
+      trackEvent('track_unpublished', entry.room, info, track, this.stamp()),
+    );
     const name = participant.reachedActive ? 'participant_left' : 'participant_connection_aborted';
-    return [participantEvent(name, entry.room, info, this.stamp())];
+    events.push(participantEvent(name, entry.room, info, this.stamp()));
+    return events;
   }
 
   /** departure_timeout counts from when the last participant that is not an agent or egress left. */
@@ -424,6 +475,13 @@ export abstract class LiveKitRooms {
     if (entry === undefined) return undefined;
     for (const p of entry.participants.values()) if (p.info.sid === sid) return p;
     return undefined;
+  }
+
+  private recordEnd(info: ParticipantInfo, atMs: number): void {
+    const record = this.connectionLog?.get(info.sid);
+    if (record === undefined || record.endedAtMs !== null) return;
+    record.endedAtMs = atMs;
+    record.reason = DisconnectReason[info.disconnectReason] as DisconnectReasonName;
   }
 
   private stamp(): { random: RandomSource; nowMs: number } {

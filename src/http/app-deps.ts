@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { SessionPolicy } from '../core/index.js';
 import type {
+  AnalyticsService,
   AttendanceQuery,
   OutboxService,
   Reconciler,
@@ -8,6 +9,7 @@ import type {
   SessionService,
   WebhookIngestor,
 } from '../service/index.js';
+import type { DashboardDeps } from './dashboard/index.js';
 
 /** What the HTTP layer needs; `main.ts` builds it, tests build it with real parts. */
 export interface AppDeps {
@@ -17,9 +19,14 @@ export interface AppDeps {
   reconciler: Reconciler;
   roomVerifier: RoomVerifier;
   sessions: SessionService;
+  /** Attendance across sessions (GET /api/v1/analytics, the dashboard's analytics page). */
+  analytics: AnalyticsService;
   /** The service's policy defaults (POLICY_*), resolved into each session written. */
   policyDefaults: SessionPolicy;
+  /** API_TOKEN: every route. */
   apiToken: string;
+  /** API_READ_TOKENS: GET routes only (403 `forbidden` otherwise). */
+  apiReadTokens?: readonly string[];
   webhookBodyLimitBytes: number;
   /** Prometheus text for GET /metrics. */
   renderMetrics?: () => Promise<{ contentType: string; body: string }>;
@@ -27,4 +34,6 @@ export interface AppDeps {
   outbox?: OutboxService;
   /** Version shown by /healthz. */
   version: string;
+  /** The browser dashboard at `/` (sign-in, live view, sessions, analytics); off when absent. */
+  dashboard?: DashboardDeps;
 }

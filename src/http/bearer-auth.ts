@@ -1,14 +1,43 @@
-import { timingSafeEqual } from 'node:crypto';
+import { createHash, timingSafeEqual } from 'node:crypto';
+
+/** What a bearer token may do: `admin` everything, `read` every GET (and HEAD) route only. */
+export type TokenRole = 'admin' | 'read';
+
+export interface ApiTokens {
+  /** API_TOKEN: every route. */
+  admin: string;
+  /** API_READ_TOKENS: GET routes only. */
+  read: readonly string[];
+}
+
+function digest(value: string): Buffer {
+  return createHash('sha256').update(value, 'utf8').digest();
+}
 
 /**
- * Checks `Authorization: Bearer <token>` in constant time for a given length. A wrong length is
- * refused at once: it reveals only the token's length, not any of its characters.
+ * Resolves `Authorization: Bearer <token>` to the token's role, or null. Every known token is
+ * compared, each in constant time over SHA-256 digests (equal lengths whatever was sent), and the
+ * loop never stops early: the time taken reveals neither which token matched nor any characters.
  */
-export function createBearerCheck(token: string): (header: string | undefined) => boolean {
-  const expected = Buffer.from(`Bearer ${token}`, 'utf8');
+export function createTokenResolver(
+  tokens: ApiTokens,
+): (header: string | undefined) => TokenRole | null {
+  const known: { role: TokenRole; digest: Buffer }[] = [
+    { role: 'admin', digest: digest(tokens.admin) },
+    ...tokens.read.map((t) => ({ role: 'read' as const, digest: digest(t) })),
+  ];
   return (header) => {
-    if (header === undefined) return false;
-    const given = Buffer.from(header, 'utf8');
-    return given.length === expected.length && timingSafeEqual(given, expected);
+    if (header === undefined || !header.startsWith('Bearer ')) return null;
+    const given = digest(header.slice('Bearer '.length));
+    let role: TokenRole | null = null;
+    for (const k of known) {
+      if (timingSafeEqual(given, k.digest) && role === null) role = k.role;
+    }
+    return role;
   };
+}
+
+/** Methods a read-only token may call. */
+export function isReadMethod(method: string): boolean {
+  return method === 'GET' || method === 'HEAD';
 }

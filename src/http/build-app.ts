@@ -7,8 +7,10 @@ import Fastify, {
 } from 'fastify';
 import { AttendanceError } from '../core/index.js';
 import type { AppDeps } from './app-deps.js';
-import { createBearerCheck } from './bearer-auth.js';
+import { createTokenResolver, isReadMethod } from './bearer-auth.js';
+import { dashboardRoutes } from './dashboard/index.js';
 import { HTTP_ERRORS, HttpError, type HttpErrorCode } from './error-registry.js';
+import { analyticsRoutes } from './routes/analytics-route.js';
 import { attendanceRoutes } from './routes/attendance-routes.js';
 import { outboxRoutes } from './routes/outbox-route.js';
 import { reconcileRoutes } from './routes/reconcile-route.js';
@@ -146,16 +148,21 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(async (scope) => webhookRoutes(scope, deps));
   // Everything that needs the token lives in this one scope, and the hook belongs to the scope's
   // routes, not to URL prefixes: no spelling of a path (percent-encoding, a query) can skip it.
-  const checkToken = createBearerCheck(deps.apiToken);
+  const tokenRole = createTokenResolver({ admin: deps.apiToken, read: deps.apiReadTokens ?? [] });
   await app.register(async (scope) => {
     scope.addHook('onRequest', (req, _reply, done) => {
-      if (checkToken(req.headers.authorization)) done();
-      else done(new HttpError('unauthorized', 'send Authorization: Bearer <API_TOKEN>'));
+      const role = tokenRole(req.headers.authorization);
+      if (role === null)
+        done(new HttpError('unauthorized', 'send Authorization: Bearer <API_TOKEN>'));
+      else if (role === 'read' && !isReadMethod(req.method))
+        done(new HttpError('forbidden', `a read-only token may not call ${req.method} routes`));
+      else done();
     });
     await attendanceRoutes(scope, deps);
     await reconcileRoutes(scope, deps);
     await sessionRoutes(scope, deps);
     if (deps.outbox) await outboxRoutes(scope, deps.outbox);
+    await analyticsRoutes(scope, deps);
     if (deps.renderMetrics) {
       const render = deps.renderMetrics;
       scope.get('/metrics', { schema: { hide: true } }, async (_req, reply) => {
@@ -164,5 +171,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       });
     }
   });
+  const dashboard = deps.dashboard;
+  if (dashboard)
+    await app.register(async (scope) => dashboardRoutes(scope, { ...deps, dashboard }));
   return app;
 }

@@ -10,6 +10,10 @@ export const HTTP_ERRORS = {
     message: 'The session body is invalid; the message names every problem.',
   },
   unauthorized: { status: 401, message: 'Missing or invalid credentials.' },
+  forbidden: {
+    status: 403,
+    message: 'This token may not call this route (read-only tokens: GET only).',
+  },
   not_found: { status: 404, message: 'No such route.' },
   session_not_found: { status: 404, message: 'No session with this id.' },
   payload_too_large: {

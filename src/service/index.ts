@@ -32,3 +32,12 @@ export {
   type OutboundSendResult,
 } from './standard-webhook-sender.js';
 export { rebuildFromJournal, type RebuildResult } from './rebuild.js';
+export { LiveRooms, type LiveSnapshot } from './live-rooms.js';
+export { WebhookHealth, type WebhookHealthStatus } from './webhook-health.js';
+export {
+  AnalyticsService,
+  ANALYTICS_MAX_SESSIONS,
+  type AnalyticsAnswer,
+  type AnalyticsQuery,
+} from './analytics.js';
+export { analyticsJson, analyticsCsv, ANALYTICS_CSV_COLUMNS } from './analytics-format.js';

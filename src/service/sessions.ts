@@ -8,6 +8,7 @@ import {
   type AuditRecord,
   type Clock,
   type CountingPolicy,
+  type ReportedCycle,
   type Session,
   type SessionInput,
   type SessionParticipantRow,
@@ -16,7 +17,14 @@ import {
   type StatusOverride,
   type StoredAuditRecord,
 } from '../core/index.js';
-import type { AttendanceStore, AuditQuery, SessionListQuery, StoreOps } from '../store/index.js';
+import type {
+  AttendanceStore,
+  AuditQuery,
+  CompletedPass,
+  ReadCache,
+  SessionListQuery,
+  StoreOps,
+} from '../store/index.js';
 import type { OutboundRecorder } from './outbound-recorder.js';
 import type { RoomVerifier } from './room-verifier.js';
 import type { StoreWriter } from './store-writer.js';
@@ -66,8 +74,24 @@ export class SessionService {
       livekitConfigured: boolean;
       /** Marks written sessions for session events, in the write's transaction; none when unset. */
       outbound?: OutboundRecorder | null;
+      /** Participant reads kept until the database changes (SQLite; STATUS_CACHE_ENTRIES); 0: none. */
+      readCacheEntries?: number;
     },
-  ) {}
+  ) {
+    const entries = deps.readCacheEntries ?? 0;
+    this.sessions = deps.store.createReadCache(Math.min(entries, SESSION_CACHE_ENTRIES));
+    this.participantInputs = deps.store.createReadCache(entries);
+    this.reportInputs = deps.store.createReadCache(Math.min(entries, REPORT_CACHE_ENTRIES));
+  }
+
+  /**
+   * What a status read or a report reads, kept while the database stays as it was: the inputs,
+   * not the answers, since the answers move with the clock while a session is live. Each value is
+   * shared by every reader of its key.
+   */
+  private readonly sessions: ReadCache<Session | null>;
+  private readonly participantInputs: ReadCache<ParticipantInputs>;
+  private readonly reportInputs: ReadCache<ReportInputs>;
 
   /**
    * Session writes touch no cycles. They hold their session as a room of its own (a name no room
@@ -103,7 +127,7 @@ export class SessionService {
   }
 
   async get(id: string): Promise<Session> {
-    const session = await this.deps.store.getSession(id);
+    const session = await this.sessions.get(id, () => this.deps.store.getSession(id));
     if (session === null) throw notFound(id);
     return session;
   }
@@ -136,21 +160,11 @@ export class SessionService {
 
   async report(id: string): Promise<SessionReport> {
     const session = await this.get(id);
-    const { store } = this.deps;
+    const { cycles, overrides, tallies, verifications, lastPass } = await this.reportInputs.get(
+      id,
+      () => this.readReportInputs(session),
+    );
     const now = this.deps.clock.now();
-    const [from, to] = windowOf(session, now);
-    const [cycles, overrides, tallies, verifications, lastPass] = await Promise.all([
-      store.listCyclesInWindow(session.rooms, from, to),
-      store.listOverrides(id),
-      // Tallies are per minute: the minute the window starts in counts.
-      store.sumWebhookTallies(
-        session.rooms,
-        Math.floor(session.startsAtMs / MINUTE_MS) * MINUTE_MS,
-        session.endsAtMs,
-      ),
-      this.roomVerifications(session.rooms),
-      store.getLastCompletedPass(),
-    ]);
     const core = computeSessionReport({
       session,
       cycles,
@@ -194,19 +208,20 @@ export class SessionService {
     identity: string,
     opts: { verify?: boolean } = {},
   ): Promise<ParticipantReport> {
-    const session = await this.get(id);
-    if (opts.verify) await Promise.all(session.rooms.map((r) => this.deps.roomVerifier.verify(r)));
-    const who = participantIdentities(session, identity);
+    if (opts.verify) {
+      const { rooms } = await this.get(id);
+      await Promise.all(rooms.map((r) => this.deps.roomVerifier.verify(r)));
+    }
+    // One lookup on the hot path; the session inside is the one object the session cache shares.
+    // Length-prefixed: no (id, identity) pair spells another's key.
+    const { session, who, cycles, override, verifications } = await this.participantInputs.get(
+      `${id.length}:${id}${identity}`,
+      async () => this.readParticipantInputs(await this.get(id), identity),
+    );
     const now = this.deps.clock.now();
-    const [from, to] = windowOf(session, now);
-    const [cycles, override, verifications] = await Promise.all([
-      this.deps.store.listIdentityCyclesInWindow(session.rooms, who.read, from, to),
-      this.deps.store.getOverride(id, who.identity),
-      this.roomVerifications(session.rooms),
-    ]);
     const row = computeSessionParticipant({
       session,
-      identity: who.identity,
+      identity: who,
       cycles,
       override,
       nowMs: now,
@@ -292,12 +307,46 @@ export class SessionService {
     });
   }
 
-  private async roomVerifications(rooms: readonly string[]): Promise<{
-    failures: number;
-    lastVerifiedAtMs: number | null;
-    /** The oldest verification among the rooms (-Infinity when one never was). */
-    allVerifiedSinceMs: number;
-  }> {
+  /**
+   * Every cycle that can overlap the whole scheduled window, also while the session is live: the
+   * report clips at now, so the same inputs serve every moment until the database changes.
+   */
+  private async readReportInputs(session: Session): Promise<ReportInputs> {
+    const { store } = this.deps;
+    const [cycles, overrides, tallies, verifications, lastPass] = await Promise.all([
+      store.listCyclesInWindow(session.rooms, session.startsAtMs, session.endsAtMs),
+      store.listOverrides(session.id),
+      // Tallies are per minute: the minute the window starts in counts.
+      store.sumWebhookTallies(
+        session.rooms,
+        Math.floor(session.startsAtMs / MINUTE_MS) * MINUTE_MS,
+        session.endsAtMs,
+      ),
+      this.roomVerifications(session.rooms),
+      store.getLastCompletedPass(),
+    ]);
+    return { cycles, overrides, tallies, verifications, lastPass };
+  }
+
+  private async readParticipantInputs(
+    session: Session,
+    identity: string,
+  ): Promise<ParticipantInputs> {
+    const who = participantIdentities(session, identity);
+    const [cycles, override, verifications] = await Promise.all([
+      this.deps.store.listIdentityCyclesInWindow(
+        session.rooms,
+        who.read,
+        session.startsAtMs,
+        session.endsAtMs,
+      ),
+      this.deps.store.getOverride(session.id, who.identity),
+      this.roomVerifications(session.rooms),
+    ]);
+    return { session, who: who.identity, cycles, override, verifications };
+  }
+
+  private async roomVerifications(rooms: readonly string[]): Promise<RoomVerifications> {
     const found = await Promise.all(rooms.map((r) => this.deps.store.getRoomVerification(r)));
     let failures = 0;
     let last: number | null = null;
@@ -313,14 +362,37 @@ export class SessionService {
 }
 
 const MINUTE_MS = 60_000;
+/** Sessions kept by id (a roster may list thousands: each is one shared object). */
+const SESSION_CACHE_ENTRIES = 1_000;
+/** Report inputs kept: every cycle of a session, up to a few MB each for the largest. */
+const REPORT_CACHE_ENTRIES = 8;
+
+interface RoomVerifications {
+  failures: number;
+  lastVerifiedAtMs: number | null;
+  /** The oldest verification among the rooms (-Infinity when one never was). */
+  allVerifiedSinceMs: number;
+}
+
+interface ReportInputs {
+  cycles: ReportedCycle[];
+  overrides: StatusOverride[];
+  tallies: { received: number; duplicates: number };
+  verifications: RoomVerifications;
+  lastPass: CompletedPass | null;
+}
+
+interface ParticipantInputs {
+  session: Session;
+  /** The roster member the identity names (an alias's member), else the identity. */
+  who: string;
+  cycles: ReportedCycle[];
+  override: StatusOverride | null;
+  verifications: RoomVerifications;
+}
 
 /** Cycle records of a session's rooms this long before its start and after its end belong to it. */
 export const AUDIT_ROOM_MARGIN_MS = 24 * 60 * 60 * 1000;
-
-/** The stretch of time whose cycles a report reads: the window, up to now while live. */
-function windowOf(session: Session, nowMs: number): [number, number] {
-  return [session.startsAtMs, Math.max(session.startsAtMs, Math.min(session.endsAtMs, nowMs))];
-}
 
 function notFound(id: string): AttendanceError {
   return new AttendanceError('session_not_found', `no session ${JSON.stringify(id)}`);

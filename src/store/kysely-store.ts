@@ -1,8 +1,9 @@
 import { sql } from 'kysely';
+import { deferBookkeeping } from './bookkeeping-writes.js';
 import { runMigrations } from './run-migrations.js';
 import { createStoreOps } from './store-ops.js';
 import type { StoreDriver, StoreLogger } from './store-driver.js';
-import type { AttendanceStore, StoreOps } from './store.js';
+import type { AttendanceStore, ReadCache, StoreOps } from './store.js';
 
 /** AttendanceStore for every dialect: the dialect folders only build the StoreDriver. */
 export function createKyselyStore(driver: StoreDriver, logger?: StoreLogger): AttendanceStore {
@@ -14,6 +15,12 @@ export function createKyselyStore(driver: StoreDriver, logger?: StoreLogger): At
     ...driver.createHotReads?.(ops),
     dialect: driver.dialect,
 
+    createReadCache<V>(maxEntries: number): ReadCache<V> {
+      return driver.createReadCache && maxEntries > 0
+        ? driver.createReadCache<V>(maxEntries)
+        : { get: (_key, read) => read() };
+    },
+
     transaction<T>(
       fn: (tx: StoreOps) => Promise<T>,
       opts?: { rooms?: readonly (string | null)[] },
@@ -21,7 +28,24 @@ export function createKyselyStore(driver: StoreDriver, logger?: StoreLogger): At
       return db.transaction().execute(async (trx) => {
         if (opts?.rooms && opts.rooms.length > 0) await driver.holdRooms?.(trx, opts.rooms);
         // The driver's prepared statements run on the connection this transaction holds.
-        return fn({ ...createStoreOps(trx, driver), ...driver.createTransactionHotOps?.() });
+        const ops: StoreOps = {
+          ...createStoreOps(trx, driver),
+          ...driver.createTransactionHotOps?.(),
+        };
+        if (!driver.deferBookkeeping) return fn(ops);
+        const deferred = deferBookkeeping(trx, ops);
+        const result = await fn({
+          ...ops,
+          ...deferred.ops,
+          // Reads of the deferred tables see this transaction's own writes, as without deferral.
+          listAudit: async (query) => (await deferred.flush(), ops.listAudit(query)),
+          sumWebhookTallies: async (rooms, fromMs, toMs) => (
+            await deferred.flush(),
+            ops.sumWebhookTallies(rooms, fromMs, toMs)
+          ),
+        });
+        await deferred.flush();
+        return result;
       });
     },
 

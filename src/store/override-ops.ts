@@ -22,12 +22,7 @@ export function createOverrideOps(db: Kysely<Database>): OverrideOps {
     },
 
     async getOverride(sessionId, identity) {
-      const row = await db
-        .selectFrom('session_overrides')
-        .selectAll()
-        .where('session_id', '=', sessionId)
-        .where('identity', '=', identity)
-        .executeTakeFirst();
+      const row = await selectOverride(db, sessionId, identity).executeTakeFirst();
       return row === undefined ? null : fromOverrideRow(row);
     },
 
@@ -55,4 +50,13 @@ export function createOverrideOps(db: Kysely<Database>): OverrideOps {
       return result.numDeletedRows > 0n;
     },
   };
+}
+
+/** The override of (session, identity): its primary key. Shared with SQLite's prepared reads. */
+export function selectOverride(db: Kysely<Database>, sessionId: string, identity: string) {
+  return db
+    .selectFrom('session_overrides')
+    .selectAll()
+    .where('session_id', '=', sessionId)
+    .where('identity', '=', identity);
 }

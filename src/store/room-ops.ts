@@ -47,11 +47,7 @@ export function createRoomOps(db: Kysely<Database>): RoomOps {
     },
 
     async getRoomVerification(room) {
-      const row = await db
-        .selectFrom('room_verifications')
-        .selectAll()
-        .where('room', '=', room)
-        .executeTakeFirst();
+      const row = await selectRoomVerification(db, room).executeTakeFirst();
       return row === undefined ? null : fromRoomVerificationRow(row);
     },
 
@@ -107,4 +103,9 @@ export function createRoomOps(db: Kysely<Database>): RoomOps {
       return rows.map(fromRoomVerificationRow);
     },
   };
+}
+
+/** A room's verification row. Shared with SQLite's prepared reads. */
+export function selectRoomVerification(db: Kysely<Database>, room: string) {
+  return db.selectFrom('room_verifications').selectAll().where('room', '=', room);
 }

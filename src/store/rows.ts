@@ -1,5 +1,5 @@
 import type { ColumnType, Generated, Insertable, Selectable } from 'kysely';
-import type { Cycle, CycleSource } from '../core/index.js';
+import type { Cycle, CycleSource, ReportedCycle } from '../core/index.js';
 import type {
   AuditLogTable,
   CompletedPassTable,
@@ -184,6 +184,41 @@ export function fromCycleRow(row: CycleRow): Cycle {
     openedBy: row.opened_by as CycleSource,
     endedAtMs: row.ended_at_ms,
     endedBy: row.ended_by as Cycle['endedBy'],
+    estimatedLeftAtMs: row.estimated_left_at_ms,
+    lastSeenAtMs: row.last_seen_at_ms,
+  };
+}
+
+/** The cycles columns of a ReportedCycle (core REPORTED_CYCLE_FIELDS), for narrow reads. */
+export const REPORTED_CYCLE_COLUMNS = [
+  'sid',
+  'room',
+  'identity',
+  'name',
+  'kind',
+  'joined_at_ms',
+  'connected',
+  'opened_by',
+  'ended_at_ms',
+  'ended_by',
+  'estimated_left_at_ms',
+  'last_seen_at_ms',
+] as const satisfies readonly (keyof CycleRow)[];
+
+export type ReportedCycleRow = Pick<CycleRow, (typeof REPORTED_CYCLE_COLUMNS)[number]>;
+
+export function fromReportedCycleRow(row: ReportedCycleRow): ReportedCycle {
+  return {
+    sid: row.sid,
+    room: row.room,
+    identity: row.identity,
+    name: row.name,
+    kind: row.kind,
+    joinedAtMs: row.joined_at_ms,
+    connected: row.connected === true || row.connected === 1,
+    openedBy: row.opened_by as CycleSource,
+    endedAtMs: row.ended_at_ms,
+    endedBy: row.ended_by as ReportedCycle['endedBy'],
     estimatedLeftAtMs: row.estimated_left_at_ms,
     lastSeenAtMs: row.last_seen_at_ms,
   };

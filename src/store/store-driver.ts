@@ -1,7 +1,7 @@
 import type { Kysely, RawBuilder } from 'kysely';
 import type { DbBoolean } from './rows.js';
 import type { Database } from './rows.js';
-import type { StoreOps } from './store.js';
+import type { ReadCache, StoreOps } from './store.js';
 
 /** What the generic Kysely store needs from a dialect folder (`sqlite/`, `postgres/`). */
 export interface StoreDriver {
@@ -19,6 +19,8 @@ export interface StoreDriver {
    * generic ones (which they may fall back to).
    */
   createHotReads?(generic: StoreOps): Pick<StoreOps, 'getIdentityAttendance'>;
+  /** A read cache emptied on every change; absent: the store reads every time. */
+  createReadCache?<V>(maxEntries: number): ReadCache<V>;
   /**
    * Runs first in a store transaction that rewrites the cycles of `rooms`, so that two
    * read-modify-write transactions of one room never interleave, also across processes, while
@@ -29,6 +31,11 @@ export interface StoreDriver {
   readonly nowMsSql: RawBuilder<number>;
   /** Row-locking suffix for claims and fences: PostgreSQL locks, SQLite's one writer needs none. */
   readonly lockRows: boolean;
+  /**
+   * Hold a transaction's audit and tally writes to the end and send them as one statement (a
+   * round trip saved where every statement is one: PostgreSQL).
+   */
+  readonly deferBookkeeping?: boolean;
   /** Optional faster versions of the ingest transaction's statements, used only in transactions. */
   createTransactionHotOps?(): Partial<StoreOps>;
 }

@@ -1,6 +1,7 @@
 import type {
   AuditRecord,
   Cycle,
+  ReportedCycle,
   Session,
   StatusOverride,
   StoredAuditRecord,
@@ -114,14 +115,18 @@ export interface SessionStoreOps {
    * Cycles of `rooms` that can overlap [fromMs, toMs]: a join time at or before toMs, and open
    * (no endedAtMs, no estimatedLeftAtMs) or left at or after fromMs. Any order.
    */
-  listCyclesInWindow(rooms: readonly string[], fromMs: number, toMs: number): Promise<Cycle[]>;
+  listCyclesInWindow(
+    rooms: readonly string[],
+    fromMs: number,
+    toMs: number,
+  ): Promise<ReportedCycle[]>;
   /** The same, narrowed to some identities. */
   listIdentityCyclesInWindow(
     rooms: readonly string[],
     identities: readonly string[],
     fromMs: number,
     toMs: number,
-  ): Promise<Cycle[]>;
+  ): Promise<ReportedCycle[]>;
 
   appendAudit(records: readonly AuditRecord[]): Promise<void>;
   /** Oldest first (by id). */
@@ -354,8 +359,23 @@ export interface StoreOps extends SessionStoreOps, OutboxStoreOps {
   resetRoom(room: string): Promise<void>;
 }
 
+/**
+ * Results of several reads kept together until the database changes (see `createReadCache`).
+ * Values are shared between callers: never mutate one.
+ */
+export interface ReadCache<V> {
+  /** The cached value of `key`, or what `read()` gives (then cached if nothing changed meanwhile). */
+  get(key: string, read: () => Promise<V>): Promise<V>;
+}
+
 export interface AttendanceStore extends StoreOps {
   readonly dialect: 'sqlite' | 'postgres';
+  /**
+   * A cache for a service's composite reads, emptied whenever the database changes. SQLite tells
+   * every change, by any process, cheaply; PostgreSQL cannot (other instances write unseen), so
+   * there, and with `maxEntries` 0, every `get` reads.
+   */
+  createReadCache<V>(maxEntries: number): ReadCache<V>;
   /**
    * Runs fn in one database transaction; fn's ops see and write only inside it. `rooms` names every
    * room whose cycles fn reads to rewrite: the transaction holds those rooms (PostgreSQL: one

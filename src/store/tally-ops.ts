@@ -1,45 +1,16 @@
 import { sql, type Kysely } from 'kysely';
 import type { Database } from './rows.js';
 import { chunkForParameters } from './store-driver.js';
-import type { StoreOps, WebhookTally } from './store.js';
+import { sumTallies, TALLY_COLUMNS, upsertTallies } from './bookkeeping-writes.js';
+import type { StoreOps } from './store.js';
 
 export type TallyOps = Pick<StoreOps, 'addWebhookTallies' | 'sumWebhookTallies'>;
-
-// room, minute_ms, received, duplicates
-const TALLY_COLUMNS = 4;
 
 export function createTallyOps(db: Kysely<Database>): TallyOps {
   return {
     async addWebhookTallies(tallies) {
-      // Summed per (room, minute) first: PostgreSQL refuses to upsert one row twice per statement.
-      const sums = new Map<string, WebhookTally>();
-      for (const t of tallies) {
-        const k = `${t.minuteMs}:${t.room}`;
-        const sum = sums.get(k);
-        if (sum === undefined) sums.set(k, { ...t });
-        else {
-          sum.received += t.received;
-          sum.duplicates += t.duplicates;
-        }
-      }
-      for (const chunk of chunkForParameters([...sums.values()], TALLY_COLUMNS)) {
-        await db
-          .insertInto('webhook_tallies')
-          .values(
-            chunk.map((t) => ({
-              room: t.room,
-              minute_ms: t.minuteMs,
-              received: t.received,
-              duplicates: t.duplicates,
-            })),
-          )
-          .onConflict((oc) =>
-            oc.columns(['room', 'minute_ms']).doUpdateSet((eb) => ({
-              received: eb('webhook_tallies.received', '+', eb.ref('excluded.received')),
-              duplicates: eb('webhook_tallies.duplicates', '+', eb.ref('excluded.duplicates')),
-            })),
-          )
-          .execute();
+      for (const chunk of chunkForParameters(sumTallies(tallies), TALLY_COLUMNS)) {
+        await upsertTallies(db, chunk).execute();
       }
     },
 

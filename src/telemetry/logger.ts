@@ -28,6 +28,8 @@ export const REDACT_PATHS: readonly string[] = Object.freeze([
   '*.secret',
   'apiToken',
   '*.apiToken',
+  'apiReadTokens',
+  '*.apiReadTokens',
   'token',
   '*.token',
   'jwt',
@@ -38,9 +40,11 @@ export const REDACT_PATHS: readonly string[] = Object.freeze([
   '*.databaseUrl',
   'LIVEKIT_API_SECRET',
   'API_TOKEN',
+  'API_READ_TOKENS',
   'DATABASE_URL',
   '*.LIVEKIT_API_SECRET',
   '*.API_TOKEN',
+  '*.API_READ_TOKENS',
   '*.DATABASE_URL',
 ]);
 

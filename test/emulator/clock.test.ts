@@ -10,12 +10,15 @@ describe('ManualClock', () => {
     clock.setTimeout(() => seen.push(`c@${clock.now()}`), 20);
     const cancelled = clock.setTimeout(() => seen.push('never'), 5);
     clock.clearTimeout(cancelled);
+    expect(clock.nextDueAtMs()).toBe(1_010);
     await clock.advance(15);
+    expect(clock.nextDueAtMs()).toBe(1_020);
     expect(seen).toEqual(['a@1010']);
     expect(clock.now()).toBe(1_015);
     await clock.advance(5);
     expect(seen).toEqual(['a@1010', 'b@1020', 'c@1020']);
     expect(clock.pendingTimers()).toBe(0);
+    expect(clock.nextDueAtMs()).toBeNull();
   });
 
   it('runs timers scheduled by timers inside the same advance', async () => {

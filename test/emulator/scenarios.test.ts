@@ -225,6 +225,81 @@ describe('scenario flows', () => {
     expect(unpublished?.['event']).toBe('track_unpublished');
   });
 
+  it('unpublishes every published track before participant_left, at the leave (livekit Close)', async () => {
+    const { clock, emu } = setup();
+    const a = emu.connect('r', { identity: 'u' });
+    const mic = emu.publishTrack('r', a.sid, { source: 'MICROPHONE', type: 'AUDIO' });
+    const cam = emu.publishTrack('r', a.sid, { source: 'CAMERA', type: 'VIDEO' });
+    await clock.advance(60_000);
+    emu.abruptDisconnect('r', a.sid);
+    await clock.advance(15_000);
+    const events = emu.generatedEvents().slice(4);
+    expect(events.map((e) => [e.event, e.createdAtMs])).toEqual([
+      ['track_unpublished', START + 75_000],
+      ['track_unpublished', START + 75_000],
+      ['participant_left', START + 75_000],
+    ]);
+    const bodies = events.map((e) => JSON.parse(e.body) as Record<string, any>);
+    expect(bodies.slice(0, 2).map((b) => b['track']['sid'])).toEqual([mic.trackSid, cam.trackSid]);
+    expect(bodies[0]?.['participant']).toEqual({ sid: a.sid, identity: 'u' });
+    // The left participant lists no tracks any more.
+    expect(bodies[2]?.['participant']['tracks']).toBeUndefined();
+    expect(bodies[2]?.['participant']['disconnectReason']).toBe('CONNECTION_TIMEOUT');
+  });
+
+  it("unpublishes the old session's tracks on a duplicate identity, before its left", () => {
+    const { emu } = setup();
+    const a = emu.connect('r', { identity: 'u' });
+    emu.publishTrack('r', a.sid, { source: 'MICROPHONE', type: 'AUDIO' });
+    emu.reconnect('r', 'u');
+    expect(story(emu).slice(3)).toEqual([
+      'track_unpublished:u',
+      'participant_left:u:DUPLICATE_IDENTITY',
+      'participant_joined:u',
+    ]);
+  });
+
+  it('records every session as ground truth when asked, and hands each event to onEvent', async () => {
+    const clock = new ManualClock({ startAtMs: START });
+    const seen: string[] = [];
+    const emu = createEmulator({
+      clock,
+      seed: 7,
+      recordConnections: true,
+      onEvent: (e) => seen.push(`${e.event}@${e.createdAtMs - START}`),
+    });
+    emus.push(emu);
+    const a = emu.connect('r', { identity: 'u' });
+    const page = emu.connect('r', { identity: 'v', state: 'JOINED' });
+    await clock.advance(30_500);
+    emu.disconnect('r', a.sid);
+    expect(emu.connections()).toEqual([
+      {
+        room: 'r',
+        roomSid: a.roomSid,
+        sid: a.sid,
+        identity: 'u',
+        kind: 'STANDARD',
+        joinedAtMs: START,
+        activeAtMs: START,
+        endedAtMs: START + 30_500,
+        reason: 'CLIENT_INITIATED',
+      },
+      {
+        room: 'r',
+        roomSid: a.roomSid,
+        sid: page.sid,
+        identity: 'v',
+        kind: 'STANDARD',
+        joinedAtMs: START,
+        activeAtMs: null,
+        endedAtMs: null,
+        reason: null,
+      },
+    ]);
+    expect(seen).toEqual(['room_started@0', 'participant_joined@0', 'participant_left@30000']);
+  });
+
   it('throws EmulatorError for unknown rooms and sids', () => {
     const { emu } = setup();
     expect(() => emu.disconnect('nope', 'PA_x')).toThrow(EmulatorError);

@@ -49,6 +49,7 @@ describe('webhook delivery', () => {
       'room_started',
       'participant_joined',
       'track_published',
+      'track_unpublished',
       'participant_left',
     ]);
     const sdk = new WebhookReceiver(KEY, SECRET);
@@ -101,12 +102,18 @@ describe('webhook delivery', () => {
     expect(track['room']).toEqual({ sid: a.roomSid, name: 'class-101' });
     expect(track['participant']).toEqual({ sid: a.sid, identity: 'student-42' });
     expect(track['track']?.['type']).toBe('VIDEO');
+    const unpublished = JSON.parse(receiver.received[3]?.body ?? '{}') as Record<
+      string,
+      Record<string, unknown>
+    >;
+    expect(unpublished['participant']).toEqual({ sid: a.sid, identity: 'student-42' });
+    expect(unpublished['track']?.['sid']).toBe(track['track']?.['sid']);
     const left = await sdk.receive(
-      receiver.received[3]?.body ?? '',
-      receiver.received[3]?.headers.authorization,
+      receiver.received[4]?.body ?? '',
+      receiver.received[4]?.headers.authorization,
     );
     expect(left.participant?.state).toBe(ParticipantInfo_State.DISCONNECTED);
-    expect(JSON.parse(receiver.received[3]?.body ?? '{}').participant.disconnectReason).toBe(
+    expect(JSON.parse(receiver.received[4]?.body ?? '{}').participant.disconnectReason).toBe(
       'CLIENT_INITIATED',
     );
   });

@@ -38,6 +38,8 @@ export async function createHarness(opts: {
   livekitUrl?: string | null;
   clock?: Clock;
   env?: Record<string, string>;
+  /** The dashboard's built browser files (test/helpers/browser.ts builds them); default: none. */
+  dashboardAssetsDir?: string | null;
 }): Promise<Harness> {
   const config = loadConfig({
     DATABASE_URL: opts.databaseUrl,
@@ -59,7 +61,9 @@ export async function createHarness(opts: {
     },
     ...(opts.clock ? { clock: opts.clock } : {}),
   });
-  const app = await buildRuntimeApp(rt, TEST_API_TOKEN);
+  const app = await buildRuntimeApp(rt, TEST_API_TOKEN, {
+    dashboardAssetsDir: opts.dashboardAssetsDir ?? null,
+  });
   await app.ready();
   return {
     rt,
@@ -154,9 +158,11 @@ export function webhookBody(e: {
  * A Harness created before and closed after every test of the enclosing describe, on a fresh
  * database of `dialect`. The returned object always refers to the current test's harness.
  */
-export function useHarness(dialect: TestDialect): Harness {
+export function useHarness(dialect: TestDialect, env?: Record<string, string>): Harness {
   const db = useTestDatabase(dialect);
-  const harness = usePerTest('useHarness', () => createHarness({ databaseUrl: db.url }));
+  const harness = usePerTest('useHarness', () =>
+    createHarness({ databaseUrl: db.url, ...(env ? { env } : {}) }),
+  );
   return {
     get rt() {
       return harness().rt;

@@ -152,6 +152,7 @@ describeEachDialect('attendance API', (dialect) => {
     const doc = res.json();
     expect(doc.openapi).toMatch(/^3\./);
     expect(Object.keys(doc.paths).sort()).toEqual([
+      '/api/v1/analytics',
       '/api/v1/audit',
       '/api/v1/outbox',
       '/api/v1/reconcile',

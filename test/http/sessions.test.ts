@@ -4,6 +4,7 @@ import { rebuildFromJournal } from '../../src/service/index.js';
 import { describeEachDialect, useTestDatabase } from '../helpers/dialects.js';
 import { createHarness, webhookBody, type Harness } from '../helpers/harness.js';
 import { usePerTest } from '../helpers/per-test.js';
+import { shapeProblems } from '../helpers/schema-shape.js';
 
 const MIN = 60_000;
 /** 2026-11-30 09:00 UTC: the class runs 09:00–10:00. */
@@ -106,6 +107,10 @@ describeEachDialect('sessions over HTTP', (dialect) => {
   };
   const row = (rep: any, identity: string) =>
     rep.participants.find((p: any) => p.identity === identity);
+  /** The documented 200 answer of the report route, from the OpenAPI description. */
+  const reportSchema = () =>
+    (h().app.swagger() as any).paths['/api/v1/sessions/{id}/attendance'].get.responses['200']
+      .content['application/json'].schema;
 
   it('creates (201), replaces (200), reads, lists and deletes a session with resolved policy', async () => {
     const created = await put('algebra-1', sessionBody());
@@ -327,6 +332,7 @@ describeEachDialect('sessions over HTTP', (dialect) => {
 
     const rep = await report();
     expect(rep.session.id).toBe('algebra-1');
+    expect(shapeProblems(rep, reportSchema())).toEqual([]);
     expect(rep.final).toBe(true); // ended, nothing open, and no LiveKit configured
     const identities = rep.participants.map((p: any) => p.identity);
     expect(identities).toEqual([...ROSTER.map((m) => m.identity), 'teacher', 'visitor']);
@@ -509,7 +515,9 @@ describeEachDialect('sessions over HTTP', (dialect) => {
       },
     });
     // The roster and the host who never came: all absent but the excused one.
-    expect((await report()).summary).toMatchObject({ excused: 1, absent: 10 });
+    const withOverride = await report();
+    expect(withOverride.summary).toMatchObject({ excused: 1, absent: 10 });
+    expect(shapeProblems(withOverride, reportSchema())).toEqual([]);
     // Before the session exists in anyone's cycles, by alias: the member gets it.
     const byAlias = await h().api('/api/v1/sessions/algebra-1/participants/ines-phone/override', {
       method: 'PUT',

@@ -1,7 +1,7 @@
 import { expect, it } from 'vitest';
 import type { WebhookTally } from '../../src/store/index.js';
 import { describeEachDialect } from '../helpers/dialects.js';
-import { T0, useMigratedStore } from './use-store.js';
+import { T0, makeAudit, makeCycle, useMigratedStore } from './use-store.js';
 
 const MINUTE = 60_000;
 
@@ -49,6 +49,46 @@ describeEachDialect('store webhook tallies', (dialect) => {
       duplicates: 1,
     });
     expect(await store.sumWebhookTallies([], T0, T0 + 10 * MINUTE)).toEqual({
+      received: 0,
+      duplicates: 0,
+    });
+  });
+
+  it("writes a transaction's audit records and tallies with it, seen by its own reads", async () => {
+    const { store } = ctx;
+    const seen = await store.transaction(async (tx) => {
+      await tx.appendAudit([makeAudit({ room: 'room-a', sid: 'PA_1' })]);
+      await tx.addWebhookTallies([tally('room-a', 0, 2, 1)]);
+      await tx.saveCycles([makeCycle({ sid: 'PA_1' })]);
+      await tx.appendAudit([makeAudit({ room: 'room-a', sid: 'PA_2' })]);
+      await tx.addWebhookTallies([tally('room-a', 0, 1), tally('room-b', 1, 1)]);
+      return {
+        audit: (await tx.listAudit({ room: 'room-a', limit: 10 })).map((a) => a.sid),
+        tallies: await tx.sumWebhookTallies(['room-a'], T0, T0),
+      };
+    });
+    expect(seen).toEqual({ audit: ['PA_1', 'PA_2'], tallies: { received: 3, duplicates: 1 } });
+    expect((await store.listAudit({ room: 'room-a', limit: 10 })).map((a) => a.sid)).toEqual([
+      'PA_1',
+      'PA_2',
+    ]);
+    expect(await store.sumWebhookTallies(['room-a', 'room-b'], T0, T0 + MINUTE)).toEqual({
+      received: 4,
+      duplicates: 1,
+    });
+  });
+
+  it('rolls back audit records and tallies with a transaction that fails', async () => {
+    const { store } = ctx;
+    await expect(
+      store.transaction(async (tx) => {
+        await tx.appendAudit([makeAudit({ room: 'room-a' })]);
+        await tx.addWebhookTallies([tally('room-a', 0, 2)]);
+        throw new Error('boom');
+      }),
+    ).rejects.toThrow('boom');
+    expect(await store.listAudit({ room: 'room-a', limit: 10 })).toEqual([]);
+    expect(await store.sumWebhookTallies(['room-a'], T0, T0)).toEqual({
       received: 0,
       duplicates: 0,
     });

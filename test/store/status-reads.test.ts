@@ -201,6 +201,52 @@ describe('SqliteReadCache', () => {
     });
   });
 
+  it('keeps an awaited read only when nothing changed while it ran', async () => {
+    const db = open();
+    const cache = new SqliteReadCache<string>(db, { maxEntries: 10 });
+    const c = counting();
+    expect(await cache.getAsync('k', () => Promise.resolve(c.read('v1')()))).toBe('v1');
+    expect(await cache.getAsync('k', () => Promise.resolve(c.read('v2')()))).toBe('v1');
+    expect(c.reads).toBe(1);
+    // While one read awaits, a write lands and another lookup sees the new version: the first
+    // read's value predates the write and must not be kept under that version.
+    const racing = await cache.getAsync('j', async () => {
+      const v = c.read('stale')();
+      await Promise.resolve();
+      db.exec('insert into t values (1)');
+      await cache.getAsync('other', () => Promise.resolve('x'));
+      return v;
+    });
+    expect(racing).toBe('stale');
+    expect(await cache.getAsync('j', () => Promise.resolve(c.read('fresh')()))).toBe('fresh');
+    expect(await cache.getAsync('j', () => Promise.resolve(c.read('unused')()))).toBe('fresh');
+    expect(c.reads).toBe(3);
+  });
+
+  it('keeps no awaited read under a version another connection moved on from', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'read-cache-'));
+    const file = join(dir, 'cache.db');
+    const db = new Database(file);
+    const other = new Database(file);
+    try {
+      db.pragma('journal_mode = WAL');
+      db.exec('create table t (x integer)');
+      const cache = new SqliteReadCache<number>(db, { maxEntries: 10 });
+      await cache.getAsync('k', async () => {
+        await Promise.resolve();
+        other.exec('insert into t values (1)');
+        await cache.getAsync('other', () => Promise.resolve(0));
+        return 1;
+      });
+      expect(await cache.getAsync('k', () => Promise.resolve(2))).toBe(2);
+      expect(await cache.getAsync('k', () => Promise.resolve(3))).toBe(2);
+    } finally {
+      other.close();
+      db.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('refuses a size that is not a non-negative integer', () => {
     const db = open();
     for (const bad of [-1, 1.5, Number.NaN, Number.POSITIVE_INFINITY]) {

@@ -129,7 +129,9 @@ const sessionSchema = {
 } as const;
 
 const overrideSchema = {
-  type: ['object', 'null'],
+  // `nullable`, not type ['object', 'null']: the OpenAPI description would lose the null.
+  type: 'object',
+  nullable: true,
   required: ['status', 'reason', 'author', 'at'],
   properties: {
     status: { type: 'string', enum: ATTENDANCE_STATUSES },
@@ -454,7 +456,10 @@ export async function sessionRoutes(app: FastifyInstance, deps: AppDeps): Promis
           .serializer((payload: string) => payload)
           .send(reportCsv(report));
       }
-      return reportJson(report);
+      // JSON.stringify, not the schema's serializer: for 10,000 cycles fast-json-stringify's
+      // nullable and enum checks cost several times as much. reportJson builds exactly the schema's
+      // fields (a test holds the answer to the schema), so the bytes are the same.
+      return reply.type('application/json; charset=utf-8').send(JSON.stringify(reportJson(report)));
     },
   );
 

@@ -57,6 +57,7 @@ export function openPostgresDriver(connectionString: string, logger?: StoreLogge
     },
     nowMsSql: sql<number>`(extract(epoch from clock_timestamp()) * 1000)::bigint`,
     lockRows: true,
+    deferBookkeeping: true,
     encodeBoolean: (value) => value,
     async migrationTableSchema() {
       const { rows } = await sql<{ schema: string }>`select current_schema() as schema`.execute(db);

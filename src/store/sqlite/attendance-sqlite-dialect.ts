@@ -1,6 +1,7 @@
 import type BetterSqlite3 from 'better-sqlite3';
 import { CompiledQuery, SqliteAdapter, SqliteDialect, SqliteDriver } from 'kysely';
 import type { DatabaseConnection, DialectAdapter, Driver, QueryResult } from 'kysely';
+import { withStatementCache } from './statement-cache.js';
 import { waitWhileBusy, type LockWaitObserver } from './wait-while-busy.js';
 
 export interface AttendanceSqliteDialectConfig {
@@ -41,7 +42,7 @@ class AttendanceSqliteDriver extends SqliteDriver {
   #connection: DatabaseConnection | undefined;
 
   constructor(config: AttendanceSqliteDialectConfig) {
-    super({ database: config.database });
+    super({ database: withStatementCache(config.database) });
     this.#config = config;
   }
 

@@ -6,6 +6,7 @@ import type { Database as Tables } from '../rows.js';
 import type { StoreDriver } from '../store-driver.js';
 import { AttendanceSqliteDialect } from './attendance-sqlite-dialect.js';
 import { createPreparedReads } from './prepared-reads.js';
+import { SqliteReadCache } from './read-cache.js';
 import { createPreparedWrites } from './prepared-writes.js';
 import type { ReadCacheOptions } from './read-cache.js';
 import { waitWhileBusy, type LockWaitObserver } from './wait-while-busy.js';
@@ -70,6 +71,10 @@ export async function openSqliteDriver(
     db,
     createHotReads: createPreparedReads(database, db, opts.statusCache ?? {}),
     createTransactionHotOps: createPreparedWrites(database),
+    createReadCache<V>(maxEntries: number) {
+      const cache = new SqliteReadCache<V>(database, { maxEntries });
+      return { get: (key: string, read: () => Promise<V>) => cache.getAsync(key, read) };
+    },
     encodeBoolean: (value) => (value ? 1 : 0),
     // Every process on the file shares this machine's clock.
     nowMsSql: sql<number>`cast((julianday('now') - 2440587.5) * 86400000 as integer)`,

@@ -41,6 +41,7 @@ export class SqliteReadCache<V> {
     }
     this.maxEntries = maxEntries;
     this.onLookup = options.onLookup;
+    // Two statements: ~0.1 µs and ~3 µs; one select of both via pragma_data_version costs more.
     this.totalChanges = database.prepare<[], number>('select total_changes()').pluck();
     this.dataVersion = database.prepare<[], number>('pragma data_version').pluck();
   }
@@ -51,28 +52,63 @@ export class SqliteReadCache<V> {
       this.onLookup?.(false);
       return read();
     }
+    this.refresh();
+    const hit = this.entries.get(key);
+    if (hit !== undefined) {
+      this.onLookup?.(true);
+      return hit;
+    }
+    this.onLookup?.(false);
+    const value = read();
+    this.keep(key, value);
+    return value;
+  }
+
+  /**
+   * `get` for reads that await (several queries through Kysely, which queue behind a running
+   * transaction). The value is kept only if neither counter moved from before the read to after
+   * it: otherwise a write committed while the read was under way, and a lookup in between may
+   * already have moved the cache to the newer version, under which this older value must not be
+   * kept.
+   */
+  async getAsync(key: string, read: () => Promise<V>): Promise<V> {
+    if (this.maxEntries === 0) {
+      this.onLookup?.(false);
+      return read();
+    }
+    this.refresh();
+    const hit = this.entries.get(key);
+    if (hit !== undefined) {
+      this.onLookup?.(true);
+      return hit;
+    }
+    this.onLookup?.(false);
+    const changes = this.changes;
+    const dataVersion = this.dataVersionSeen;
+    const value = await read();
+    this.refresh();
+    if (this.changes === changes && this.dataVersionSeen === dataVersion) this.keep(key, value);
+    return value;
+  }
+
+  /** Empties the cache when either counter moved since it was last read. */
+  private refresh(): void {
     const changes = this.totalChanges.get() ?? -1;
     const dataVersion = this.dataVersion.get() ?? -1;
     if (changes !== this.changes || dataVersion !== this.dataVersionSeen) {
       this.entries.clear();
       this.changes = changes;
       this.dataVersionSeen = dataVersion;
-    } else {
-      const hit = this.entries.get(key);
-      if (hit !== undefined) {
-        this.onLookup?.(true);
-        return hit;
-      }
     }
-    this.onLookup?.(false);
-    const value = read();
+  }
+
+  private keep(key: string, value: V): void {
     if (this.entries.size >= this.maxEntries) {
       // Map iterates in insertion order: the first key is the oldest entry.
       const oldest = this.entries.keys().next();
       if (oldest.done !== true) this.entries.delete(oldest.value);
     }
     this.entries.set(key, value);
-    return value;
   }
 
   /** Entries held now. */

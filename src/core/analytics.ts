@@ -1,0 +1,207 @@
+import type { SessionParticipantRow } from './session-report.js';
+import type { AttendanceStatus, Session, SessionState } from './session-types.js';
+
+/*
+ * Attendance across sessions (issue #11): per person and per session, from the sessions'
+ * reports as they stand. Pure: the reports and the time come in, the figures go out.
+ */
+
+const MINUTE = 60_000;
+
+/** Statuses that count as having attended (an override counts: it is the teacher's word). */
+export const ATTENDED_STATUSES: ReadonlySet<AttendanceStatus> = new Set([
+  'present',
+  'late',
+  'left_early',
+  'partial',
+]);
+
+/** One session's report, as far as analytics reads it. */
+export interface AnalyticsSessionInput {
+  session: Session;
+  state: SessionState;
+  participants: readonly SessionParticipantRow[];
+}
+
+export interface PersonAnalytics {
+  identity: string;
+  /** The latest name any of their sessions knew. */
+  name: string | null;
+  /** Sessions that had them on the roster. */
+  sessionsExpected: number;
+  /** Sessions whose status was present, late, left_early or partial. */
+  attended: number;
+  present: number;
+  late: number;
+  leftEarly: number;
+  partial: number;
+  absent: number;
+  excused: number;
+  /**
+   * Percent (one decimal) of their expected sessions they attended, excused ones left out of the
+   * count; null when no expected session is left.
+   */
+  attendanceRate: number | null;
+  /** Mean lateness over the sessions they attended, minutes with one decimal; null if none. */
+  meanLatenessMinutes: number | null;
+}
+
+export interface PresentPoint {
+  atMs: number;
+  /** People connected (counted connections) at that instant. */
+  present: number;
+}
+
+export interface SessionAnalytics {
+  id: string;
+  title: string | null;
+  startsAtMs: number;
+  endsAtMs: number;
+  state: SessionState;
+  /** Roster size. */
+  expected: number;
+  /** Roster members who attended (status as above). */
+  attended: number;
+  /** Percent (one decimal) of the roster, excused members left out; null without a roster. */
+  attendanceRate: number | null;
+  /** One point a minute from the start to the end (or now while live), both included. */
+  presentOverTime: PresentPoint[];
+}
+
+export interface AnalyticsResult {
+  people: PersonAnalytics[];
+  sessions: SessionAnalytics[];
+}
+
+function rate(numerator: number, denominator: number): number | null {
+  return denominator === 0 ? null : Math.round((1000 * numerator) / denominator) / 10;
+}
+
+/** How many people were connected at each minute of the session. */
+export function presentOverTime(input: AnalyticsSessionInput, nowMs: number): PresentPoint[] {
+  const { session } = input;
+  const end = Math.min(session.endsAtMs, Math.max(session.startsAtMs, nowMs));
+  const points: PresentPoint[] = [];
+  if (nowMs < session.startsAtMs) return points;
+  for (let t = session.startsAtMs; t <= end; t += MINUTE) {
+    let present = 0;
+    for (const p of input.participants) {
+      if (p.cycles.some((c) => c.joinedAtMs <= t && t < (c.leftAtMs ?? nowMs + 1))) present += 1;
+    }
+    points.push({ atMs: t, present });
+  }
+  return points;
+}
+
+/**
+ * Figures across `sessions`: those not yet started are left out. With `identity`, only that
+ * person's figures, over the sessions that list them.
+ */
+export function computeAnalytics(input: {
+  sessions: readonly AnalyticsSessionInput[];
+  identity?: string;
+  nowMs: number;
+}): AnalyticsResult {
+  const started = [...input.sessions]
+    .filter((s) => s.state !== 'scheduled')
+    .sort(
+      (a, b) =>
+        a.session.startsAtMs - b.session.startsAtMs || (a.session.id < b.session.id ? -1 : 1),
+    );
+  const people = new Map<
+    string,
+    PersonAnalytics & { lateMs: number; excusedExpected: number; attendedExpected: number }
+  >();
+  const sessions: SessionAnalytics[] = [];
+  for (const s of started) {
+    const rows =
+      input.identity === undefined
+        ? s.participants
+        : s.participants.filter((p) => p.identity === input.identity);
+    if (input.identity !== undefined && rows.length === 0) continue;
+    let rosterAttended = 0;
+    let rosterExcused = 0;
+    for (const p of s.participants) {
+      if (!p.onRoster) continue;
+      if (ATTENDED_STATUSES.has(p.status)) rosterAttended += 1;
+      if (p.status === 'excused') rosterExcused += 1;
+    }
+    const expected = s.session.roster.length;
+    sessions.push({
+      id: s.session.id,
+      title: s.session.title,
+      startsAtMs: s.session.startsAtMs,
+      endsAtMs: s.session.endsAtMs,
+      state: s.state,
+      expected,
+      attended: rosterAttended,
+      attendanceRate: rate(rosterAttended, expected - rosterExcused),
+      presentOverTime: presentOverTime(s, input.nowMs),
+    });
+    for (const p of rows) {
+      let a = people.get(p.identity);
+      if (a === undefined) {
+        a = {
+          identity: p.identity,
+          name: null,
+          sessionsExpected: 0,
+          attended: 0,
+          present: 0,
+          late: 0,
+          leftEarly: 0,
+          partial: 0,
+          absent: 0,
+          excused: 0,
+          attendanceRate: null,
+          meanLatenessMinutes: null,
+          lateMs: 0,
+          excusedExpected: 0,
+          attendedExpected: 0,
+        };
+        people.set(p.identity, a);
+      }
+      a.name = p.name ?? a.name;
+      const attended = ATTENDED_STATUSES.has(p.status);
+      if (p.onRoster) {
+        a.sessionsExpected += 1;
+        if (p.status === 'excused') a.excusedExpected += 1;
+        if (attended) a.attendedExpected += 1;
+      }
+      if (attended) {
+        a.attended += 1;
+        a.lateMs += p.lateByMs;
+      }
+      switch (p.status) {
+        case 'present':
+          a.present += 1;
+          break;
+        case 'late':
+          a.late += 1;
+          break;
+        case 'left_early':
+          a.leftEarly += 1;
+          break;
+        case 'partial':
+          a.partial += 1;
+          break;
+        case 'absent':
+          a.absent += 1;
+          break;
+        case 'excused':
+          a.excused += 1;
+          break;
+      }
+    }
+  }
+  const list = [...people.values()].map(({ lateMs, excusedExpected, attendedExpected, ...a }) => ({
+    ...a,
+    attendanceRate: rate(attendedExpected, a.sessionsExpected - excusedExpected),
+    meanLatenessMinutes: a.attended === 0 ? null : Math.round(lateMs / a.attended / 6_000) / 10,
+  }));
+  list.sort(
+    (x, y) =>
+      (x.name ?? x.identity).localeCompare(y.name ?? y.identity) ||
+      (x.identity < y.identity ? -1 : x.identity > y.identity ? 1 : 0),
+  );
+  return { people: list, sessions };
+}

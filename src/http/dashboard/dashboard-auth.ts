@@ -1,0 +1,143 @@
+import { createHash, hkdfSync, randomBytes, timingSafeEqual } from 'node:crypto';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { ApiTokens, TokenRole } from '../bearer-auth.js';
+
+declare module '@fastify/secure-session' {
+  interface SessionData {
+    /** SHA-256 of the token signed in with (base64url). */
+    tk: string;
+    csrf: string;
+    author: string;
+  }
+}
+
+/** How long a sign-in lasts, in seconds (the cookie's own expiry, checked by secure-session). */
+export const SIGN_IN_SECONDS = 12 * 60 * 60;
+export const SESSION_COOKIE = 'lka_session';
+/** The form field that carries the CSRF token. */
+export const CSRF_FIELD = '_csrf';
+
+/** Who is looking at the dashboard: the role of the token they signed in with. */
+export interface Viewer {
+  role: TokenRole;
+  /** Goes into every form that changes something; compared with the cookie's copy. */
+  csrfToken: string;
+  /** The name last used as an override's author, to fill the form in again. */
+  author: string | null;
+}
+
+function digest(value: string): Buffer {
+  return createHash('sha256').update(value, 'utf8').digest();
+}
+
+/**
+ * The cookie key, derived from API_TOKEN: cookies survive a restart and work on every instance
+ * that shares the token, and changing API_TOKEN signs everyone out.
+ */
+export function sessionKey(adminToken: string): Buffer {
+  return Buffer.from(hkdfSync('sha256', adminToken, 'livekit-attendance', 'dashboard-session', 32));
+}
+
+/**
+ * Sign-in and the cookie's contents. The cookie (encrypted and authenticated by secure-session)
+ * holds the SHA-256 digest of the token, never the token, and each request checks that digest
+ * against the tokens configured now: removing a read token signs its holders out.
+ */
+export class DashboardAuth {
+  private readonly known: { role: TokenRole; digest: Buffer }[];
+
+  constructor(tokens: ApiTokens) {
+    this.known = [
+      { role: 'admin', digest: digest(tokens.admin) },
+      ...tokens.read.map((t) => ({ role: 'read' as const, digest: digest(t) })),
+    ];
+  }
+
+  /** Every known token is compared in constant time and the loop never stops early. */
+  private roleOfDigest(given: Buffer): TokenRole | null {
+    let role: TokenRole | null = null;
+    for (const k of this.known) {
+      if (given.length === k.digest.length && timingSafeEqual(given, k.digest) && role === null) {
+        role = k.role;
+      }
+    }
+    return role;
+  }
+
+  /** Signs in with `token`; false (and nothing stored) when it is no token of ours. */
+  signIn(req: FastifyRequest, token: string): boolean {
+    const d = digest(token.trim());
+    if (this.roleOfDigest(d) === null) return false;
+    // A fresh session: nothing from before the sign-in survives (no fixation of a CSRF token).
+    req.session.regenerate();
+    req.session.set('tk', d.toString('base64url'));
+    req.session.set('csrf', randomBytes(32).toString('base64url'));
+    req.session.options(cookieOptions(req));
+    return true;
+  }
+
+  signOut(req: FastifyRequest): void {
+    req.session.delete();
+    req.session.options(cookieOptions(req));
+  }
+
+  viewer(req: FastifyRequest): Viewer | null {
+    const tk: unknown = req.session.get('tk');
+    const csrf: unknown = req.session.get('csrf');
+    if (typeof tk !== 'string' || typeof csrf !== 'string') return null;
+    const role = this.roleOfDigest(Buffer.from(tk, 'base64url'));
+    if (role === null) return null;
+    const author: unknown = req.session.get('author');
+    return { role, csrfToken: csrf, author: typeof author === 'string' ? author : null };
+  }
+
+  rememberAuthor(req: FastifyRequest, author: string): void {
+    req.session.set('author', author);
+    req.session.options(cookieOptions(req));
+  }
+}
+
+/** Whether a form's CSRF token is the session's (constant time). */
+export function csrfMatches(viewer: Viewer, sent: unknown): boolean {
+  if (typeof sent !== 'string') return false;
+  const a = Buffer.from(viewer.csrfToken);
+  const b = Buffer.from(sent);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+/**
+ * A form posted from another site is refused even before its CSRF token is looked at: browsers
+ * send `Origin` with every POST, and it must name this host.
+ */
+export function sameOrigin(req: FastifyRequest): boolean {
+  const origin = req.headers.origin;
+  if (origin === undefined) return true;
+  try {
+    return new URL(origin).host === req.headers.host;
+  } catch {
+    return false;
+  }
+}
+
+/** HTTPS directly, or behind a proxy that says so: only then may the cookie be `Secure`. */
+function servedOverHttps(req: FastifyRequest): boolean {
+  const forwarded = req.headers['x-forwarded-proto'];
+  const first = (Array.isArray(forwarded) ? forwarded[0] : forwarded)?.split(',')[0]?.trim();
+  return req.protocol === 'https' || first === 'https';
+}
+
+function cookieOptions(req: FastifyRequest) {
+  return {
+    path: '/',
+    httpOnly: true,
+    sameSite: 'strict' as const,
+    secure: servedOverHttps(req),
+    maxAge: SIGN_IN_SECONDS,
+  };
+}
+
+/** Where an HTML page sends someone who is not signed in. */
+export function redirectToSignIn(req: FastifyRequest, reply: FastifyReply): FastifyReply {
+  const next = req.url.startsWith('/') && !req.url.startsWith('//') ? req.url : '/';
+  return reply.redirect(next === '/' ? '/' : `/?next=${encodeURIComponent(next)}`, 303);
+}

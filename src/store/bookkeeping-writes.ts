@@ -1,0 +1,91 @@
+import type { Kysely, QueryCreator } from 'kysely';
+import type { AuditRecord } from '../core/index.js';
+import type { Database } from './rows.js';
+import { AUDIT_INSERT_COLUMNS, toAuditRow } from './session-rows.js';
+import { MAX_PARAMETERS_PER_STATEMENT } from './store-driver.js';
+import type { StoreOps, WebhookTally } from './store.js';
+
+// room, minute_ms, received, duplicates
+export const TALLY_COLUMNS = 4;
+
+/** Summed per (room, minute): PostgreSQL refuses to upsert one row twice in a statement. */
+export function sumTallies(tallies: readonly WebhookTally[]): WebhookTally[] {
+  const sums = new Map<string, WebhookTally>();
+  for (const t of tallies) {
+    const k = `${t.minuteMs}:${t.room}`;
+    const sum = sums.get(k);
+    if (sum === undefined) sums.set(k, { ...t });
+    else {
+      sum.received += t.received;
+      sum.duplicates += t.duplicates;
+    }
+  }
+  return [...sums.values()];
+}
+
+/** Adds summed tallies (one row per room and minute) to the stored counts. */
+export function upsertTallies(qc: QueryCreator<Database>, sums: readonly WebhookTally[]) {
+  return qc
+    .insertInto('webhook_tallies')
+    .values(
+      sums.map((t) => ({
+        room: t.room,
+        minute_ms: t.minuteMs,
+        received: t.received,
+        duplicates: t.duplicates,
+      })),
+    )
+    .onConflict((oc) =>
+      oc.columns(['room', 'minute_ms']).doUpdateSet((eb) => ({
+        received: eb('webhook_tallies.received', '+', eb.ref('excluded.received')),
+        duplicates: eb('webhook_tallies.duplicates', '+', eb.ref('excluded.duplicates')),
+      })),
+    );
+}
+
+type Bookkeeping = Pick<StoreOps, 'appendAudit' | 'addWebhookTallies'>;
+
+/**
+ * A transaction's bookkeeping writes (audit records, webhook tallies), held until the end and
+ * then written in one statement: on PostgreSQL every statement is a round trip, and ingest's
+ * transaction would otherwise pay two more per webhook than it did before the audit trail. Only
+ * tables that the writing transaction never reads back are deferred, and `flush()` runs before
+ * commit, so what commits is the same; a failing flush fails the transaction.
+ */
+export function deferBookkeeping(
+  trx: Kysely<Database>,
+  now: Bookkeeping,
+): { ops: Bookkeeping; flush(): Promise<void> } {
+  let audit: AuditRecord[] = [];
+  let tallies: WebhookTally[] = [];
+  return {
+    ops: {
+      appendAudit(records) {
+        audit.push(...records);
+        return Promise.resolve();
+      },
+      addWebhookTallies(t) {
+        tallies.push(...t);
+        return Promise.resolve();
+      },
+    },
+    async flush() {
+      const records = audit;
+      const sums = sumTallies(tallies);
+      audit = [];
+      tallies = [];
+      const parameters = sums.length * TALLY_COLUMNS + records.length * AUDIT_INSERT_COLUMNS.length;
+      if (records.length > 0 && sums.length > 0 && parameters <= MAX_PARAMETERS_PER_STATEMENT) {
+        // A data-modifying CTE: both inserts in one statement, one round trip.
+        await trx
+          .with('tallied', (qc) => upsertTallies(qc, sums).returning('room'))
+          .insertInto('audit_log')
+          .values(records.map(toAuditRow))
+          .execute();
+        return;
+      }
+      if (sums.length > 0) await now.addWebhookTallies(sums);
+      if (records.length > 0) await now.appendAudit(records);
+    },
+  };
+}

@@ -1,0 +1,179 @@
+import { describe, expect, it } from 'vitest';
+import { DIALECTS } from '../helpers/dialects.js';
+import { TEST_API_TOKEN, useHarness, type Harness } from '../helpers/harness.js';
+import { recordEndedClass } from '../dashboard/class-fixture.js';
+
+const READ_TOKEN = 'test-read-token-0123456789';
+
+/** Signs in through the form; returns the cookie to send back and the page's CSRF token. */
+async function signIn(h: Harness, token: string): Promise<{ cookie: string; csrf: string }> {
+  const res = await h.app.inject({
+    method: 'POST',
+    url: '/sign-in',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    payload: new URLSearchParams({ token, next: '/' }).toString(),
+  });
+  expect(res.statusCode).toBe(303);
+  const cookie = String(res.headers['set-cookie']).split(';')[0]!;
+  const home = await h.app.inject({ url: '/sessions', headers: { cookie } });
+  const csrf = /name="_csrf" value="([^"]+)"/.exec(home.body)?.[1];
+  expect(csrf).toBeDefined();
+  return { cookie, csrf: csrf! };
+}
+
+function postForm(h: Harness, url: string, cookie: string, form: Record<string, string>) {
+  return h.app.inject({
+    method: 'POST',
+    url,
+    headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' },
+    payload: new URLSearchParams(form).toString(),
+  });
+}
+
+// The dashboard reads through the session API's service; one dialect covers its HTTP rules.
+describe('dashboard sign-in and forms over HTTP [sqlite]', () => {
+  const h = useHarness(DIALECTS[0]!, { API_READ_TOKENS: READ_TOKEN });
+
+  it('shows the sign-in form at / and sets no cookie before signing in', async () => {
+    const res = await h.app.inject({ url: '/' });
+    expect(res.statusCode).toBe(200);
+    expect(res.headers['set-cookie']).toBeUndefined();
+    expect(res.body).toContain('<label for="token">API token</label>');
+    expect(res.body).toContain('type="password"');
+    expect(res.body).toContain('<button type="submit">Sign in</button>');
+  });
+
+  it('answers a wrong token with the form and an error, and sets nothing', async () => {
+    const res = await h.app.inject({
+      method: 'POST',
+      url: '/sign-in',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      payload: 'token=wrong-token-wrong-token',
+    });
+    expect(res.statusCode).toBe(401);
+    expect(res.headers['set-cookie']).toBeUndefined();
+    expect(res.body).toContain('That token is not valid');
+  });
+
+  it('sets an httpOnly SameSite=Strict cookie, Secure only over HTTPS', async () => {
+    const plain = await h.app.inject({
+      method: 'POST',
+      url: '/sign-in',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      payload: `token=${TEST_API_TOKEN}`,
+    });
+    const flags = (c: unknown) =>
+      String(c)
+        .split(';')
+        .slice(1)
+        .map((f) => f.trim())
+        .sort();
+    expect(flags(plain.headers['set-cookie'])).toEqual([
+      'HttpOnly',
+      'Max-Age=43200',
+      'Path=/',
+      'SameSite=Strict',
+    ]);
+    const tls = await h.app.inject({
+      method: 'POST',
+      url: '/sign-in',
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        'x-forwarded-proto': 'https',
+      },
+      payload: `token=${TEST_API_TOKEN}`,
+    });
+    expect(flags(tls.headers['set-cookie'])).toContain('Secure');
+  });
+
+  it('keeps every dashboard page and its data behind the cookie', async () => {
+    await recordEndedClass(h);
+    const page = await h.app.inject({ url: '/sessions/algebra-1' });
+    expect(page.statusCode).toBe(303);
+    expect(page.headers.location).toBe('/?next=%2Fsessions%2Falgebra-1');
+    for (const url of ['/sessions/algebra-1/attendance.csv', '/live/events']) {
+      const res = await h.app.inject({ url });
+      expect([url, res.statusCode]).toEqual([url, 401]);
+    }
+    // The bearer token opens the API, not the dashboard.
+    const bearer = await h.app.inject({
+      url: '/sessions/algebra-1/attendance.csv',
+      headers: { authorization: `Bearer ${TEST_API_TOKEN}` },
+    });
+    expect(bearer.statusCode).toBe(401);
+    const { cookie } = await signIn(h, TEST_API_TOKEN);
+    const csv = await h.app.inject({
+      url: '/sessions/algebra-1/attendance.csv',
+      headers: { cookie },
+    });
+    expect(csv.statusCode).toBe(200);
+    expect(csv.body).toBe((await h.api('/api/v1/sessions/algebra-1/attendance?format=csv')).body);
+    const json = await h.app.inject({
+      url: '/sessions/algebra-1/attendance.json',
+      headers: { cookie },
+    });
+    const api = (await h.api('/api/v1/sessions/algebra-1/attendance')).json;
+    expect({ ...json.json(), generatedAt: null }).toEqual({ ...api, generatedAt: null });
+    expect(json.headers['content-disposition']).toBe(
+      'attachment; filename="attendance-algebra-1.json"',
+    );
+  });
+
+  it('refuses an override posted without the CSRF token, or from another site', async () => {
+    await recordEndedClass(h);
+    const { cookie, csrf } = await signIn(h, TEST_API_TOKEN);
+    const url = '/sessions/algebra-1/participants/cy/override';
+    const form = { status: 'excused', reason: 'note', author: 'Ms T' };
+    expect((await postForm(h, url, cookie, form)).statusCode).toBe(403);
+    expect((await postForm(h, url, cookie, { ...form, _csrf: 'x'.repeat(43) })).statusCode).toBe(
+      403,
+    );
+    const foreign = await h.app.inject({
+      method: 'POST',
+      url,
+      headers: {
+        cookie,
+        origin: 'https://evil.example',
+        'content-type': 'application/x-www-form-urlencoded',
+      },
+      payload: new URLSearchParams({ ...form, _csrf: csrf }).toString(),
+    });
+    expect(foreign.statusCode).toBe(403);
+    const trail = await h.api('/api/v1/audit?session=algebra-1&identity=cy');
+    expect(trail.json.entries).toEqual([]);
+
+    const ok = await postForm(h, url, cookie, { ...form, _csrf: csrf });
+    expect(ok.statusCode).toBe(303);
+    expect(ok.headers.location).toBe('/sessions/algebra-1/participants/cy?saved=set');
+    const after = await h.api('/api/v1/audit?session=algebra-1&identity=cy');
+    expect(after.json.entries.map((e: any) => [e.action, e.actor, e.reason])).toEqual([
+      ['override.set', 'Ms T', 'note'],
+    ]);
+  });
+
+  it('shows a read-only token the participant page without a form and refuses its post', async () => {
+    await recordEndedClass(h);
+    const { cookie, csrf } = await signIn(h, READ_TOKEN);
+    const page = await h.app.inject({
+      url: '/sessions/algebra-1/participants/cy',
+      headers: { cookie },
+    });
+    expect(page.statusCode).toBe(200);
+    expect(page.body).toContain('read-only token');
+    expect(page.body).not.toContain('Save override');
+    const res = await postForm(h, '/sessions/algebra-1/participants/cy/override', cookie, {
+      _csrf: csrf,
+      status: 'excused',
+      reason: 'forged',
+      author: 'x',
+    });
+    expect(res.statusCode).toBe(403);
+  });
+
+  it('signs out: the cookie is cleared', async () => {
+    const { cookie, csrf } = await signIn(h, TEST_API_TOKEN);
+    const res = await postForm(h, '/sign-out', cookie, { _csrf: csrf });
+    expect(res.statusCode).toBe(303);
+    expect(String(res.headers['set-cookie'])).toMatch(/^lka_session=;.*Max-Age=0/);
+  });
+});
