@@ -13,7 +13,12 @@ import {
 import {
   AnalyticsService,
   AttendanceQuery,
+  createStandardWebhookSender,
   InboxProcessor,
+  OutboundRecorder,
+  OutboxDeliverer,
+  OutboxService,
+  SessionEventWatcher,
   LiveRooms,
   ReconcileScheduler,
   Reconciler,
@@ -25,6 +30,7 @@ import {
   WebhookIngestor,
   wireTelemetry,
   type LiveKitTarget,
+  type OutboundRuntime,
   type Runtime,
 } from './service/index.js';
 import { openStore } from './store/index.js';
@@ -45,6 +51,8 @@ export const VERSION: string = (() => {
 
 /** Webhook batches committed at once on PostgreSQL: well inside the pool's 10 connections. */
 const INGEST_CONCURRENT_BATCHES = 4;
+/** Timeout of one outbound event POST to one receiver. */
+const OUTBOUND_TIMEOUT_MS = 10_000;
 
 /** A gateway that answers every call with "not configured": a pass then closes nothing. */
 function unconfiguredGateway(): RoomServiceGateway {
@@ -99,6 +107,12 @@ export async function createRuntime(opts: {
   const events = new ServiceEvents();
   wireTelemetry(events, logger, metrics);
   const writer = new StoreWriter(store);
+  const policy = {
+    uncountedKinds: new Set<string>(config.uncountedKinds),
+  };
+  // Issue #10: only with receivers configured does any write path record outbound events.
+  const recorder =
+    config.outbound.urls.length > 0 ? new OutboundRecorder({ clock, counting: policy }) : null;
   const verifier = createWebhookVerifier({ apiKey: livekit.apiKey, apiSecret: livekit.apiSecret });
   const ingestor = new WebhookIngestor({
     verifier,
@@ -108,16 +122,15 @@ export async function createRuntime(opts: {
     events,
     // PostgreSQL writes rooms concurrently (per-room locks); SQLite has one writer.
     concurrentBatches: store.dialect === 'postgres' ? INGEST_CONCURRENT_BATCHES : 1,
+    outbound: recorder,
   });
   const inbox = new InboxProcessor({
     writer,
     logger: logger.child({ area: 'inbox' }),
     events,
     now: () => clock.now(),
+    outbound: recorder,
   });
-  const policy = {
-    uncountedKinds: new Set<string>(config.uncountedKinds),
-  };
   const query = new AttendanceQuery({ store, clock, policy, events });
   const gateway = livekit.url
     ? createRoomServiceGateway({
@@ -135,6 +148,7 @@ export async function createRuntime(opts: {
     events,
     // Outlives three hung RoomService calls, so a slow pass never loses it to a renewal gap.
     leaseTtlMs: Math.max(60_000, 3 * livekit.timeoutMs + 30_000),
+    outbound: recorder,
   });
   const roomVerifier = new RoomVerifier({ reconciler, clock });
   const sessions = new SessionService({
@@ -144,8 +158,12 @@ export async function createRuntime(opts: {
     counting: policy,
     roomVerifier,
     livekitConfigured: livekit.url !== null,
+    outbound: recorder,
     readCacheEntries: config.statusCacheEntries,
   });
+  const outbound = recorder
+    ? createOutbound({ config, logger, clock, store, writer, events, sessions, recorder })
+    : null;
   const scheduler = new ReconcileScheduler({
     reconciler,
     intervalMs: config.reconcileIntervalMs,
@@ -171,9 +189,66 @@ export async function createRuntime(opts: {
     sessions,
     scheduler,
     livekit,
+    outbox: new OutboxService({ store, clock }),
+    outbound,
     async close() {
       await scheduler.stop();
+      await outbound?.stop();
       await store.close();
+    },
+  };
+}
+
+/** The outbound event parts (EVENT_WEBHOOK_URLS set), not started. */
+function createOutbound(deps: {
+  config: Config;
+  logger: Logger;
+  clock: Clock;
+  store: Runtime['store'];
+  writer: StoreWriter;
+  events: ServiceEvents;
+  sessions: SessionService;
+  recorder: OutboundRecorder;
+}): OutboundRuntime {
+  const { config, clock, store, events } = deps;
+  const deliverer = new OutboxDeliverer({
+    store,
+    sender: createStandardWebhookSender({
+      secret: config.outbound.secret ?? '',
+      timeoutMs: OUTBOUND_TIMEOUT_MS,
+      userAgent: `livekit-attendance/${VERSION}`,
+    }),
+    targets: config.outbound.urls,
+    timeoutMs: OUTBOUND_TIMEOUT_MS,
+    clock,
+    logger: deps.logger.child({ area: 'outbox' }),
+    events,
+  });
+  const watcher = new SessionEventWatcher({
+    store,
+    writer: deps.writer,
+    sessions: deps.sessions,
+    clock,
+    logger: deps.logger.child({ area: 'outbox' }),
+    events,
+  });
+  const wake = () => deliverer.wake();
+  return {
+    recorder: deps.recorder,
+    deliverer,
+    watcher,
+    start() {
+      // Rows written by ingest go out at once rather than at the next poll.
+      events.on('inbox:batch:applied', wake);
+      events.on('outbox:sessions:evaluated', wake);
+      deliverer.start();
+      watcher.start();
+    },
+    async stop() {
+      events.off('inbox:batch:applied', wake);
+      events.off('outbox:sessions:evaluated', wake);
+      await watcher.stop();
+      await deliverer.stop();
     },
   };
 }
@@ -203,6 +278,7 @@ export function buildRuntimeApp(
     reconciler: rt.reconciler,
     roomVerifier: rt.roomVerifier,
     sessions: rt.sessions,
+    outbox: rt.outbox,
     analytics: new AnalyticsService({ store: rt.store, sessions: rt.sessions, clock: rt.clock }),
     policyDefaults: rt.config.policy,
     apiToken,

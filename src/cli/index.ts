@@ -4,6 +4,7 @@ import { describeFailure } from './common.js';
 import type { Composition } from './composition.js';
 import { registerEmulatorCommand } from './emulator-command.js';
 import { registerMigrateCommand } from './migrate-command.js';
+import { registerOutboxCommand } from './outbox-command.js';
 import { registerRebuildCommand } from './rebuild-command.js';
 import { registerServeCommand } from './serve-command.js';
 import { registerSessionCommands } from './session-commands.js';
@@ -33,6 +34,7 @@ export async function runCli(argv: readonly string[], composition: Composition):
   registerRebuildCommand(program, composition, exit);
   registerVerifyCommand(program, composition, exit);
   registerSessionCommands(program, composition, exit);
+  registerOutboxCommand(program, composition, exit);
   registerEmulatorCommand(program, exit);
   try {
     await program.parseAsync([...argv]);

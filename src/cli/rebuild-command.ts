@@ -25,6 +25,7 @@ export function registerRebuildCommand(
           writer: rt.writer,
           logger,
           now: () => rt.clock.now(),
+          outbound: rt.outbound?.recorder ?? null,
           onStart: (total) => {
             if (!process.stderr.isTTY) return;
             bar = new SingleBar(

@@ -131,6 +131,7 @@ export function registerServeCommand(
         );
       }
       if (livekit.url) rt.scheduler.start();
+      rt.outbound?.start();
 
       await new Promise<void>((resolve) => {
         let stopping = false;

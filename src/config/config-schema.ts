@@ -50,6 +50,7 @@ export const MAX_WEBHOOK_BODY_LIMIT_BYTES = 16 * 1024 * 1024;
 export const SECRET_VARIABLES: ReadonlySet<string> = new Set([
   'LIVEKIT_API_SECRET',
   'API_TOKEN',
+  'EVENT_WEBHOOK_SECRET',
   'API_READ_TOKENS',
 ]);
 
@@ -176,6 +177,18 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = Object.freeze([
     default: 'start',
     description:
       'Default status policy: lateness is measured from the session start (start) or from the first host arrival, if later (host).',
+  },
+  {
+    name: 'EVENT_WEBHOOK_URLS',
+    default: null,
+    description:
+      'Comma-separated http(s) URLs that receive outbound attendance events (Standard Webhooks). Unset: no outbound events.',
+  },
+  {
+    name: 'EVENT_WEBHOOK_SECRET',
+    default: null,
+    description:
+      'Signing secret of outbound events, whsec_ followed by base64 (at least 16 bytes); required with EVENT_WEBHOOK_URLS. Never logged.',
   },
   {
     name: 'LOG_LEVEL',
@@ -333,6 +346,50 @@ const uncountedKinds = z.string().transform((s, ctx) => {
   return [...new Set(names)];
 });
 
+/** At least this many bytes of key in EVENT_WEBHOOK_SECRET (Standard Webhooks uses 24 to 64). */
+const MIN_EVENT_SECRET_BYTES = 16;
+
+const eventWebhookUrls = z.string().transform((s, ctx) => {
+  const urls = s
+    .split(',')
+    .map((u) => u.trim())
+    .filter((u) => u !== '');
+  const bad = urls.filter((u) => {
+    try {
+      const url = new URL(u);
+      return (url.protocol !== 'http:' && url.protocol !== 'https:') || url.hostname === '';
+    } catch {
+      return true;
+    }
+  });
+  if (urls.length === 0 || bad.length > 0) {
+    ctx.addIssue({ code: 'custom', message: 'must be a comma-separated list of http(s):// URLs' });
+    return z.NEVER;
+  }
+  return [...new Set(urls)];
+});
+
+const eventWebhookSecret = z.string().refine(
+  (s) => {
+    if (!s.startsWith('whsec_')) return false;
+    const key = s.slice('whsec_'.length);
+    return (
+      /^[A-Za-z0-9+/]+={0,2}$/.test(key) &&
+      Buffer.from(key, 'base64').length >= MIN_EVENT_SECRET_BYTES
+    );
+  },
+  { message: `must be whsec_ followed by base64 of at least ${MIN_EVENT_SECRET_BYTES} bytes` },
+);
+
+function checkEventWebhookGroup(env: Record<string, unknown>, ctx: z.RefinementCtx): void {
+  if (env['EVENT_WEBHOOK_URLS'] !== undefined && env['EVENT_WEBHOOK_SECRET'] === undefined) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['EVENT_WEBHOOK_SECRET'],
+      message: 'is required when EVENT_WEBHOOK_URLS is set',
+    });
+  }
+}
 const readTokens = z.string().transform((s, ctx) => {
   const tokens = s
     .split(',')
@@ -431,6 +488,8 @@ export const envSchema = z
       'POLICY_LATE_FROM',
       oneOf(LATE_FROM, (s) => s.toLowerCase()),
     ),
+    EVENT_WEBHOOK_URLS: optional(eventWebhookUrls),
+    EVENT_WEBHOOK_SECRET: optional(eventWebhookSecret),
     LOG_LEVEL: withDefault(
       'LOG_LEVEL',
       oneOf(LOG_LEVELS, (s) => s.toLowerCase()),
@@ -452,6 +511,7 @@ export const envSchema = z
       },
     ),
   )
+  .check(z.superRefine((env, ctx) => checkEventWebhookGroup(env, ctx), { when: () => true }))
   .transform((env) => {
     const runsDemo =
       env.DEMO === 'on' ||
@@ -484,6 +544,10 @@ export const envSchema = z
         presentPercent: env.POLICY_PRESENT_PERCENT,
         absentBelowMinutes: env.POLICY_ABSENT_BELOW_MINUTES,
         lateFrom: env.POLICY_LATE_FROM,
+      },
+      outbound: {
+        urls: env.EVENT_WEBHOOK_URLS ?? [],
+        secret: env.EVENT_WEBHOOK_SECRET ?? null,
       },
       logLevel: env.LOG_LEVEL,
       demo: env.DEMO,
@@ -554,6 +618,13 @@ export interface Config {
     readonly presentPercent: number;
     readonly absentBelowMinutes: number;
     readonly lateFrom: LateFrom;
+  };
+  /** Outbound attendance events (Standard Webhooks); none when `urls` is empty. */
+  readonly outbound: {
+    /** Receivers, http(s), no duplicates. Env `EVENT_WEBHOOK_URLS`; empty when unset. */
+    readonly urls: readonly string[];
+    /** `whsec_…` signing secret; set whenever `urls` is not empty. Env `EVENT_WEBHOOK_SECRET`. Secret. */
+    readonly secret: string | null;
   };
   /** pino level. Env `LOG_LEVEL` (case-insensitive), default `info`. */
   readonly logLevel: LogLevel;

@@ -13,5 +13,6 @@ export * from './session-input.js';
 export * from './zoned-time.js';
 export * from './wire-format.js';
 export * from './cycle-audit.js';
+export * from './outbound-events.js';
 export * from './live-rooms.js';
 export * from './analytics.js';

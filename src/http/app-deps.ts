@@ -3,6 +3,7 @@ import type { SessionPolicy } from '../core/index.js';
 import type {
   AnalyticsService,
   AttendanceQuery,
+  OutboxService,
   Reconciler,
   RoomVerifier,
   SessionService,
@@ -29,6 +30,8 @@ export interface AppDeps {
   webhookBodyLimitBytes: number;
   /** Prometheus text for GET /metrics. */
   renderMetrics?: () => Promise<{ contentType: string; body: string }>;
+  /** `GET /api/v1/outbox`; the route is absent without it. */
+  outbox?: OutboxService;
   /** Version shown by /healthz. */
   version: string;
   /** The browser dashboard at `/` (sign-in, live view, sessions, analytics); off when absent. */

@@ -12,6 +12,7 @@ import { dashboardRoutes } from './dashboard/index.js';
 import { HTTP_ERRORS, HttpError, type HttpErrorCode } from './error-registry.js';
 import { analyticsRoutes } from './routes/analytics-route.js';
 import { attendanceRoutes } from './routes/attendance-routes.js';
+import { outboxRoutes } from './routes/outbox-route.js';
 import { reconcileRoutes } from './routes/reconcile-route.js';
 import { sessionRoutes } from './routes/session-routes.js';
 import { webhookRoutes } from './routes/webhook-route.js';
@@ -160,6 +161,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     await attendanceRoutes(scope, deps);
     await reconcileRoutes(scope, deps);
     await sessionRoutes(scope, deps);
+    if (deps.outbox) await outboxRoutes(scope, deps.outbox);
     await analyticsRoutes(scope, deps);
     if (deps.renderMetrics) {
       const render = deps.renderMetrics;

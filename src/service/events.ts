@@ -17,6 +17,22 @@ export interface ServiceEventMap {
   'reconcile:loss:detected': [{ room: string }];
   /** One participant's attendance status was computed for a reader. */
   'attendance:status:read': [];
+  /** One attempt of one outbound event ended (every receiver owed it was tried). */
+  'outbox:delivery:complete': [
+    {
+      id: string;
+      type: string;
+      outcome: 'delivered' | 'retry' | 'failed';
+      attempts: number;
+      status: number | null;
+      error: string | null;
+      nextAttemptAtMs: number | null;
+    },
+  ];
+  /** Outbound events waiting (pending), counted after a delivery round. */
+  'outbox:backlog:counted': [{ pending: number }];
+  /** The session watcher looked at sessions whose statuses may have changed. */
+  'outbox:sessions:evaluated': [{ sessions: number; events: number }];
 }
 
 export class ServiceEvents extends EventEmitter<ServiceEventMap> {}

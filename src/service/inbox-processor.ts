@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import { coerceError, type JournalEntry } from '../core/index.js';
 import type { StoredInboxEntry, StoreOps } from '../store/index.js';
 import type { ServiceEvents } from './events.js';
+import type { OutboundRecorder } from './outbound-recorder.js';
 import { applyJournal, decodeJournalEntry, roomsOf } from './journal.js';
 import type { StoreWriter } from './store-writer.js';
 
@@ -22,6 +23,7 @@ export class InboxProcessor {
       logger: Logger;
       events: ServiceEvents;
       now: () => number;
+      outbound?: OutboundRecorder | null;
     },
   ) {}
 
@@ -92,7 +94,10 @@ export class InboxProcessor {
     );
     if (claimed.length === 0) return 0;
     const entries: JournalEntry[] = claimed.flatMap(decodeJournalEntry);
-    await applyJournal(tx, entries, { audit: { atMs: this.deps.now() } });
+    await applyJournal(tx, entries, {
+      audit: { atMs: this.deps.now() },
+      outbound: this.deps.outbound ?? null,
+    });
     await tx.markProcessed(
       claimed.map((e) => e.eventId),
       this.deps.now(),

@@ -21,7 +21,16 @@ export { Reconciler, RECONCILE_LEASE, type PassOptions } from './reconciler.js';
 export { RoomVerifier, VERIFY_REUSE_MS } from './room-verifier.js';
 export { StoreWriter } from './store-writer.js';
 export { wireTelemetry } from './wire-telemetry.js';
-export type { LiveKitTarget, Runtime } from './runtime.js';
+export type { LiveKitTarget, OutboundRuntime, Runtime } from './runtime.js';
+export { OutboundRecorder } from './outbound-recorder.js';
+export { OutboxDeliverer, type DeliveryRound } from './outbox-deliverer.js';
+export { OutboxService } from './outbox-service.js';
+export { SessionEventWatcher, SESSION_EVENTS_LEASE } from './session-event-watcher.js';
+export {
+  createStandardWebhookSender,
+  type OutboundSender,
+  type OutboundSendResult,
+} from './standard-webhook-sender.js';
 export { rebuildFromJournal, type RebuildResult } from './rebuild.js';
 export { LiveRooms, type LiveSnapshot } from './live-rooms.js';
 export { WebhookHealth, type WebhookHealthStatus } from './webhook-health.js';

@@ -12,6 +12,7 @@ import { findEventProblem, toLiveKitEvent, type WebhookVerifier } from '../livek
 import type { InboxEntry, WebhookTally } from '../store/index.js';
 import { applyJournal, roomsOf } from './journal.js';
 import type { ServiceEvents } from './events.js';
+import type { OutboundRecorder } from './outbound-recorder.js';
 import type { StoreWriter } from './store-writer.js';
 
 export type IngestOutcome =
@@ -57,6 +58,8 @@ export class WebhookIngestor {
       events: ServiceEvents;
       /** Batches committed at once; default 1 (SQLite). */
       concurrentBatches?: number;
+      /** Outbound events of the batch's changes, in its transaction; none when unset. */
+      outbound?: OutboundRecorder | null;
     },
   ) {
     this.concurrentBatches = Math.max(1, deps.concurrentBatches ?? 1);
@@ -245,7 +248,10 @@ export class WebhookIngestor {
           .filter((p) => fresh.has(p.entry.eventId))
           .map((p): JournalEntry => ({ kind: 'webhook', event: p.event }));
         if (entries.length > 0) {
-          const result = await applyJournal(tx, entries, { audit: { atMs: nowMs } });
+          const result = await applyJournal(tx, entries, {
+            audit: { atMs: nowMs },
+            outbound: this.deps.outbound ?? null,
+          });
           this.deps.events.emit('inbox:batch:applied', {
             events: entries.length,
             changedCycles: result.changed.length,

@@ -13,6 +13,7 @@ import {
 } from '../core/index.js';
 import { parseStoredWebhook } from '../livekit/index.js';
 import type { InboxEntry, StoreOps } from '../store/index.js';
+import type { OutboundRecorder } from './outbound-recorder.js';
 
 /** Inbox `type` of a reconciler observation (one room's participant list). */
 export const OBSERVATION_TYPE = 'reconcile:observation';
@@ -53,6 +54,8 @@ export async function applyJournal(
       });
       if (records.length > 0) await tx.appendAudit(records);
     }
+    // Issue #10: outbound events are written in this same transaction as the change.
+    if (opts.outbound) await opts.outbound.recordCycleChanges(tx, loaded, result.changed);
   }
   for (const f of result.finished) await tx.recordRoomFinished(f.roomSid, f.room, f.atMs);
   return result;
@@ -66,6 +69,8 @@ export interface ApplyOptions {
    * `atMs`; null when the caller records the changes itself (`rebuild` diffs whole rooms).
    */
   audit: { atMs: number } | null;
+  /** Writes the outbound events and marks of the change (EVENT_WEBHOOK_URLS set); default none. */
+  outbound?: OutboundRecorder | null;
 }
 
 /** The rooms a set of entries writes: what their transaction must hold. */

@@ -10,6 +10,7 @@ import {
 } from '../core/index.js';
 import type { StoreOps } from '../store/index.js';
 import { applyJournal, decodeJournalEntry } from './journal.js';
+import type { OutboundRecorder } from './outbound-recorder.js';
 import type { StoreWriter } from './store-writer.js';
 
 /** Entries read per query while a room is replayed (all inside the room's one transaction). */
@@ -38,6 +39,8 @@ export async function rebuildFromJournal(deps: {
   now: () => number;
   onStart?: (total: number) => void;
   onProgress?: (done: number) => void;
+  /** Marks each rebuilt room, so that its sessions' statuses are announced again if they changed. */
+  outbound?: OutboundRecorder | null;
 }): Promise<RebuildResult> {
   const { writer, logger } = deps;
   const { total } = await writer.store.countInbox();
@@ -48,9 +51,15 @@ export async function rebuildFromJournal(deps: {
   const failedRooms: string[] = [];
   for (const room of await writer.store.listJournalRooms()) {
     try {
-      const r = await writer.write((tx) => replayRoom(tx, room, deps.now, logger), {
-        rooms: [room],
-      });
+      const r = await writer.write(
+        async (tx) => {
+          const replayed = await replayRoom(tx, room, deps.now, logger);
+          // A rebuild sends no participant events (it replays history), only status changes.
+          await deps.outbound?.recordRoomRebuilt(tx, room);
+          return replayed;
+        },
+        { rooms: [room] },
+      );
       applied += r.applied;
       unreadable += r.unreadable;
       done += r.applied + r.unreadable;

@@ -17,6 +17,7 @@ import type { LiveKitFailure, RoomServiceGateway } from '../livekit/index.js';
 import type { StoreOps } from '../store/index.js';
 import type { ServiceEvents } from './events.js';
 import { applyJournal, encodeObservation } from './journal.js';
+import type { OutboundRecorder } from './outbound-recorder.js';
 import type {
   ReconcileActionReport,
   ReconcileReport,
@@ -72,6 +73,7 @@ export class Reconciler {
       sleep?: (ms: number) => Promise<void>;
       /** Default 60 s; main sets it from LIVEKIT_TIMEOUT_SECONDS. */
       leaseTtlMs?: number;
+      outbound?: OutboundRecorder | null;
     },
   ) {
     this.leaseTtlMs = deps.leaseTtlMs ?? DEFAULT_LEASE_TTL_MS;
@@ -316,7 +318,11 @@ export class Reconciler {
       const result = await applyJournal(
         ops,
         observations.map((observation) => ({ kind: 'observation', observation })),
-        { write: !opts.dryRun, audit: { atMs: clock.now() } },
+        {
+          write: !opts.dryRun,
+          audit: { atMs: clock.now() },
+          outbound: this.deps.outbound ?? null,
+        },
       );
       const reports = result.transitions
         .map(classifyTransition)

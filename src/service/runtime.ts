@@ -7,6 +7,10 @@ import type { AttendanceQuery } from './attendance-query.js';
 import type { ServiceEvents } from './events.js';
 import type { InboxProcessor } from './inbox-processor.js';
 import type { WebhookIngestor } from './ingest.js';
+import type { OutboundRecorder } from './outbound-recorder.js';
+import type { OutboxDeliverer } from './outbox-deliverer.js';
+import type { OutboxService } from './outbox-service.js';
+import type { SessionEventWatcher } from './session-event-watcher.js';
 import type { ReconcileScheduler } from './reconcile-scheduler.js';
 import type { Reconciler } from './reconciler.js';
 import type { RoomVerifier } from './room-verifier.js';
@@ -37,5 +41,18 @@ export interface Runtime {
   sessions: SessionService;
   scheduler: ReconcileScheduler;
   livekit: LiveKitTarget;
+  outbox: OutboxService;
+  /** Outbound attendance events; null when EVENT_WEBHOOK_URLS is unset. */
+  outbound: OutboundRuntime | null;
   close(): Promise<void>;
+}
+
+/** The parts that write, derive and deliver outbound events. */
+export interface OutboundRuntime {
+  recorder: OutboundRecorder;
+  deliverer: OutboxDeliverer;
+  watcher: SessionEventWatcher;
+  /** Starts delivering and watching sessions in the background (serve). */
+  start(): void;
+  stop(): Promise<void>;
 }

@@ -25,6 +25,7 @@ import type {
   SessionListQuery,
   StoreOps,
 } from '../store/index.js';
+import type { OutboundRecorder } from './outbound-recorder.js';
 import type { RoomVerifier } from './room-verifier.js';
 import type { StoreWriter } from './store-writer.js';
 
@@ -71,6 +72,8 @@ export class SessionService {
       roomVerifier: RoomVerifier;
       /** False when no LiveKit URL is set: no pass can ever complete, so `final` does not wait. */
       livekitConfigured: boolean;
+      /** Marks written sessions for session events, in the write's transaction; none when unset. */
+      outbound?: OutboundRecorder | null;
       /** Participant reads kept until the database changes (SQLite; STATUS_CACHE_ENTRIES); 0: none. */
       readCacheEntries?: number;
     },
@@ -118,6 +121,7 @@ export class SessionService {
           after: sessionAuditView(session),
         }),
       ]);
+      await this.deps.outbound?.recordSessionWrite(tx, id);
       return { session, created: before === null };
     });
   }
@@ -142,6 +146,7 @@ export class SessionService {
           after: null,
         }),
       ]);
+      await this.deps.outbound?.recordSessionDeleted(tx, id);
     });
   }
 
@@ -254,6 +259,7 @@ export class SessionService {
           reason: input.reason,
         },
       ]);
+      await this.deps.outbound?.recordSessionWrite(tx, id);
     });
     return this.participant(id, identity);
   }
@@ -278,6 +284,7 @@ export class SessionService {
           identity: member,
         },
       ]);
+      await this.deps.outbound?.recordSessionWrite(tx, id);
     });
   }
 

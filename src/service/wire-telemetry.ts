@@ -59,6 +59,28 @@ export function wireTelemetry(
     metrics.reconcilePasses.inc({ outcome: 'skipped' });
     logger.child({ area: 'reconciler' }).info(e, 'reconcile pass skipped');
   });
+  events.on('outbox:delivery:complete', (e) => {
+    metrics.outboundDeliveries.inc({ outcome: e.outcome });
+    const olog = logger.child({ area: 'outbox' });
+    const fields = { eventId: e.id, event: e.type, attempts: e.attempts, status: e.status };
+    if (e.outcome === 'delivered') olog.debug(fields, 'outbound event delivered');
+    else if (e.outcome === 'retry') {
+      olog.warn(
+        {
+          ...fields,
+          error: e.error,
+          nextAttemptAt: new Date(e.nextAttemptAtMs ?? 0).toISOString(),
+        },
+        'outbound event not delivered; will retry',
+      );
+    } else {
+      olog.error(
+        { ...fields, error: e.error },
+        'outbound event failed for 24 hours; `livekit-attendance outbox retry` sends it again',
+      );
+    }
+  });
+  events.on('outbox:backlog:counted', (e) => metrics.outboxBacklog.set(e.pending));
   events.on('reconcile:loss:detected', (e) => {
     logger
       .child({ area: 'reconciler' })

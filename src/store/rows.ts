@@ -9,6 +9,12 @@ import type {
   SessionTagTable,
   WebhookTallyTable,
 } from './session-rows.js';
+import type {
+  OutboundSessionTable,
+  OutboundStatusTable,
+  OutboxMarkTable,
+  OutboxTable,
+} from './outbox-rows.js';
 import type { InboxEntry, InboxSource, RoomVerification, StoredInboxEntry } from './store.js';
 
 // Row shapes of migrations/0001-initial.ts. BIGINT columns are JS numbers on both databases
@@ -90,6 +96,11 @@ export interface Database {
   audit_log: AuditLogTable;
   webhook_tallies: WebhookTallyTable;
   completed_passes: CompletedPassTable;
+  // migrations/0005-outbox.ts (outbox-rows.ts)
+  outbox: OutboxTable;
+  outbox_marks: OutboxMarkTable;
+  outbound_sessions: OutboundSessionTable;
+  outbound_statuses: OutboundStatusTable;
 }
 
 export type InboxRow = Selectable<InboxTable>;

@@ -4,6 +4,7 @@ import { createCompletedPassOps } from './completed-pass-ops.js';
 import { createCycleOps } from './cycle-ops.js';
 import { createCycleWindowOps } from './cycle-window-ops.js';
 import { createInboxOps } from './inbox-ops.js';
+import { createOutboxOps } from './outbox-ops.js';
 import { createOverrideOps } from './override-ops.js';
 import { createRoomOps } from './room-ops.js';
 import { createRoomPageOps } from './room-page-ops.js';
@@ -14,7 +15,7 @@ import type { StoreOps } from './store.js';
 import { createTallyOps } from './tally-ops.js';
 
 /** What the generic operations need from the dialect. */
-export type OpsDriver = Pick<StoreDriver, 'encodeBoolean' | 'nowMsSql' | 'lockRows'>;
+export type OpsDriver = Pick<StoreDriver, 'dialect' | 'encodeBoolean' | 'nowMsSql' | 'lockRows'>;
 
 /** Every StoreOps operation on `db`: the store itself, or one transaction. */
 export function createStoreOps(db: Kysely<Database>, driver: OpsDriver): StoreOps {
@@ -30,6 +31,7 @@ export function createStoreOps(db: Kysely<Database>, driver: OpsDriver): StoreOp
     ...createAuditOps(db),
     ...createTallyOps(db),
     ...createCompletedPassOps(db),
+    ...createOutboxOps(db, driver),
 
     async countUnprocessed(max) {
       const row = await db
@@ -64,6 +66,7 @@ export function createStoreOps(db: Kysely<Database>, driver: OpsDriver): StoreOp
       // The audit trail and webhook tallies stay: they record what happened, not derived state.
       await db.deleteFrom('cycles').where('room', '=', room).execute();
       await db.deleteFrom('room_incarnations').where('room', '=', room).execute();
+      // Outbound events already written stay: they were sent, or are owed, for what happened.
       await db
         .updateTable('inbox')
         .set({ processed_at_ms: null, attempts: 0, last_error: null })

@@ -146,8 +146,134 @@ export interface SessionStoreOps {
   getLastCompletedPass(): Promise<CompletedPass | null>;
 }
 
+/** What an outbox row is doing (migration 0005). */
+export type OutboxStatus = 'pending' | 'delivered' | 'failed';
+
+/** One outbound event as written, in the transaction of the change that causes it. */
+export interface OutboxInsert {
+  /** The `webhook-id` of every attempt. */
+  id: string;
+  type: string;
+  /** Ordering key: rows of one stream are delivered one at a time, in insertion order. */
+  stream: string;
+  room: string | null;
+  sessionId: string | null;
+  /** The exact body sent (JSON text). */
+  payload: string;
+  createdAtMs: number;
+  nextAttemptAtMs: number;
+  /** The last attempt is at or before this; a failure then makes the row `failed`. */
+  deadlineAtMs: number;
+}
+
+export interface OutboxRecord extends OutboxInsert {
+  /** Insertion order, strictly increasing. */
+  seq: number;
+  status: OutboxStatus;
+  attempts: number;
+  lastAttemptAtMs: number | null;
+  /** HTTP status of the last attempt; null when it got no answer (timeout, refused). */
+  lastStatus: number | null;
+  lastError: string | null;
+  deliveredAtMs: number | null;
+  /** Targets (URLs) that already answered 2xx: not sent again. */
+  ackedTargets: string[];
+}
+
+/** How one claimed outbox row's attempt ended. */
+export interface OutboxAttemptResult {
+  seq: number;
+  /** The claim's holder: a row another instance took over in the meantime is left alone. */
+  holder: string;
+  atMs: number;
+  status: OutboxStatus;
+  /** For `pending`: when to try again. */
+  nextAttemptAtMs: number;
+  lastStatus: number | null;
+  lastError: string | null;
+  ackedTargets: readonly string[];
+}
+
+/** A room or session whose statuses may have changed (`from`/`to`: the cycle time touched). */
+export interface OutboxMark {
+  kind: 'room' | 'session';
+  name: string;
+  fromMs: number;
+  toMs: number;
+}
+
+export interface StoredOutboxMark extends OutboxMark {
+  version: number;
+}
+
+/** Outbound events (migration 0005): the outbox, change marks, and what was announced. */
+export interface OutboxStoreOps {
+  insertOutbox(rows: readonly OutboxInsert[]): Promise<void>;
+  /** Upserts marks, widening the span and bumping the version of one already there. */
+  markOutbound(marks: readonly OutboxMark[]): Promise<void>;
+  /**
+   * `insertOutbox` and `markOutbound` together: one statement on PostgreSQL (a data-modifying
+   * CTE), so a journal write with outbound events costs one round trip more, not two.
+   */
+  writeOutbound(rows: readonly OutboxInsert[], marks: readonly OutboxMark[]): Promise<void>;
+  /** Open cycles (no endedAtMs, no estimatedLeftAtMs) of the given (room, identity) pairs. */
+  listOpenIdentityCycles(
+    pairs: ReadonlyArray<{ room: string; identity: string }>,
+  ): Promise<Cycle[]>;
+
+  /**
+   * Claims up to `limit` due rows for `holder` for `leaseMs` (database clock): the oldest pending
+   * row of each stream, when it is due (`nextAttemptAtMs <= nowMs`) and nobody's lease on it is
+   * live. PostgreSQL skips rows another instance is claiming (`FOR UPDATE SKIP LOCKED`). Oldest first.
+   */
+  claimOutbox(
+    holder: string,
+    nowMs: number,
+    leaseMs: number,
+    limit: number,
+  ): Promise<OutboxRecord[]>;
+  /** Records an attempt and releases the claim; false when the row is no longer `holder`'s. */
+  finishOutboxAttempt(result: OutboxAttemptResult): Promise<boolean>;
+  /** Rows of one status by seq, after `afterSeq`. */
+  listOutbox(query: {
+    status: OutboxStatus;
+    afterSeq?: number;
+    limit: number;
+  }): Promise<OutboxRecord[]>;
+  /** Failed rows back to pending, due at `nowMs`, retried until `deadlineAtMs`; returns how many. */
+  retryFailedOutbox(nowMs: number, deadlineAtMs: number): Promise<number>;
+  /** Pending rows, counted up to `max`. */
+  countOutboxPending(max: number): Promise<number>;
+  /** Deletes up to `limit` rows delivered before `beforeMs`, oldest first; returns how many. */
+  pruneDeliveredOutbox(beforeMs: number, limit: number): Promise<number>;
+
+  listOutboxMarks(limit: number): Promise<StoredOutboxMark[]>;
+  /** Deletes marks still at the version read; one marked again since stays. */
+  deleteOutboxMarks(
+    marks: ReadonlyArray<Pick<StoredOutboxMark, 'kind' | 'name' | 'version'>>,
+  ): Promise<void>;
+
+  /** Registers a session for session events (idempotent). */
+  registerOutboundSession(sessionId: string): Promise<void>;
+  /** Forgets a session's registration and announced statuses. */
+  deleteOutboundSession(sessionId: string): Promise<void>;
+  /** Registered sessions with `room` among their rooms whose window overlaps [fromMs, toMs]. */
+  listOutboundSessionsOverlapping(room: string, fromMs: number, toMs: number): Promise<string[]>;
+  /**
+   * Registered sessions that ended in [sinceMs, nowMs] and whose `session.ended` was not sent for
+   * their current end time, latest end first.
+   */
+  listUnannouncedEndedSessions(sinceMs: number, nowMs: number, limit: number): Promise<string[]>;
+  getOutboundStatuses(sessionId: string): Promise<Map<string, string>>;
+  saveOutboundStatuses(
+    sessionId: string,
+    statuses: ReadonlyArray<{ identity: string; status: string }>,
+  ): Promise<void>;
+  setOutboundSessionEnded(sessionId: string, endsAtMs: number): Promise<void>;
+}
+
 /** Every read and write the service needs; the same operations inside and outside a transaction. */
-export interface StoreOps extends SessionStoreOps {
+export interface StoreOps extends SessionStoreOps, OutboxStoreOps {
   /**
    * Inserts entries whose eventId is new; returns the eventIds actually inserted (duplicates
    * skipped). `processedAtMs` marks them applied at once, for callers that apply them in the same

@@ -8,6 +8,7 @@ export {
 } from './logger.js';
 export {
   METRIC_PREFIX,
+  OUTBOUND_OUTCOMES,
   RECONCILE_ACTIONS,
   RECONCILE_OUTCOMES,
   WEBHOOK_OUTCOMES,
@@ -15,6 +16,7 @@ export {
   type AttendanceMetrics,
   type CreateMetricsOptions,
   type LabelledCounter,
+  type OutboundOutcome,
   type PlainCounter,
   type ReconcileAction,
   type ReconcileOutcome,

@@ -21,6 +21,10 @@ export type ReconcileOutcome = (typeof RECONCILE_OUTCOMES)[number];
 export const RECONCILE_ACTIONS = ['open', 'confirm', 'reopen', 'close'] as const;
 export type ReconcileAction = (typeof RECONCILE_ACTIONS)[number];
 
+/** How one attempt of an outbound event ended: `retry` is a failure that will be tried again. */
+export const OUTBOUND_OUTCOMES = ['delivered', 'retry', 'failed'] as const;
+export type OutboundOutcome = (typeof OUTBOUND_OUTCOMES)[number];
+
 /**
  * Pass durations in seconds: a pass is a ListRooms plus one ListParticipants per room, each bounded
  * by LIVEKIT_TIMEOUT_SECONDS (≤ 60 s), so the buckets run from 10 ms to a few minutes.
@@ -55,6 +59,10 @@ export interface AttendanceMetrics {
   readonly statusCacheLookups: LabelledCounter<{ result: 'hit' | 'miss' }>;
   /** SQLite statements that found the database locked by another connection and waited to retry. */
   readonly sqliteLockWaits: PlainCounter;
+  /** Outbound event attempts by outcome (EVENT_WEBHOOK_URLS). */
+  readonly outboundDeliveries: LabelledCounter<{ outcome: OutboundOutcome }>;
+  /** Outbound events waiting to be delivered; set after each delivery round. */
+  readonly outboxBacklog: { set(value: number): void };
   /** Prometheus text exposition of every metric in `registry`. */
   render(): Promise<string>;
   /** The Content-Type that goes with `render()`. */
@@ -134,11 +142,24 @@ export function createMetrics(options: CreateMetricsOptions = {}): AttendanceMet
     registers,
   });
 
+  const outboundDeliveries = new Counter({
+    name: `${METRIC_PREFIX}outbound_deliveries_total`,
+    help: 'Outbound attendance event attempts by outcome: delivered (every receiver answered 2xx), retry (will be tried again), failed (gave up after 24 hours).',
+    labelNames: ['outcome'] as const,
+    registers,
+  });
+  const outboxBacklog = new Gauge({
+    name: `${METRIC_PREFIX}outbox_backlog`,
+    help: 'Outbound attendance events waiting to be delivered (pending).',
+    registers,
+  });
+
   // Export every known label value from the start, so rate() and alerts see 0 rather than no series.
   for (const outcome of WEBHOOK_OUTCOMES) webhooksReceived.labels({ outcome }).inc(0);
   for (const outcome of RECONCILE_OUTCOMES) reconcilePasses.labels({ outcome }).inc(0);
   for (const action of RECONCILE_ACTIONS) reconcileActions.labels({ action }).inc(0);
   for (const result of ['hit', 'miss'] as const) statusCacheLookups.labels({ result }).inc(0);
+  for (const outcome of OUTBOUND_OUTCOMES) outboundDeliveries.labels({ outcome }).inc(0);
 
   if (options.processMetrics === true)
     collectDefaultMetrics({ register: registry, prefix: METRIC_PREFIX });
@@ -155,6 +176,8 @@ export function createMetrics(options: CreateMetricsOptions = {}): AttendanceMet
     statusReads,
     statusCacheLookups,
     sqliteLockWaits,
+    outboundDeliveries,
+    outboxBacklog,
     render: () => registry.metrics(),
     contentType: registry.contentType,
   };

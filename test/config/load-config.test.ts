@@ -42,6 +42,7 @@ describe('loadConfig', () => {
         absentBelowMinutes: 1,
         lateFrom: 'start',
       },
+      outbound: { urls: [], secret: null },
       logLevel: 'info',
       demo: 'auto',
       runsDemo: true,
@@ -102,6 +103,8 @@ describe('loadConfig', () => {
       POLICY_PRESENT_PERCENT: '90',
       POLICY_ABSENT_BELOW_MINUTES: '3',
       POLICY_LATE_FROM: 'Host',
+      EVENT_WEBHOOK_URLS: 'https://a.example/hook, http://10.0.0.2:9000/x,https://a.example/hook',
+      EVENT_WEBHOOK_SECRET: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw',
       LOG_LEVEL: 'DEBUG',
       DEMO: 'off',
     });
@@ -128,6 +131,10 @@ describe('loadConfig', () => {
         presentPercent: 90,
         absentBelowMinutes: 3,
         lateFrom: 'host',
+      },
+      outbound: {
+        urls: ['https://a.example/hook', 'http://10.0.0.2:9000/x'],
+        secret: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw',
       },
       logLevel: 'debug',
       demo: 'off',
@@ -244,6 +251,27 @@ describe('loadConfig', () => {
       '(unset)',
     ],
     ['API_TOKEN', { API_TOKEN: 'short' }, 'must be at least 16 characters', '(hidden)'],
+    [
+      'EVENT_WEBHOOK_URLS',
+      {
+        EVENT_WEBHOOK_URLS: 'https://ok.example, ftp://files.example',
+        EVENT_WEBHOOK_SECRET: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw',
+      },
+      'must be a comma-separated list of http(s):// URLs',
+      '"https://ok.example, ftp://files.example"',
+    ],
+    [
+      'EVENT_WEBHOOK_SECRET',
+      { EVENT_WEBHOOK_URLS: 'https://ok.example' },
+      'is required when EVENT_WEBHOOK_URLS is set',
+      '(unset)',
+    ],
+    [
+      'EVENT_WEBHOOK_SECRET',
+      { EVENT_WEBHOOK_SECRET: 'whsec_c2hvcnQ=' },
+      'must be whsec_ followed by base64 of at least 16 bytes',
+      '(hidden)',
+    ],
     [
       'API_READ_TOKENS',
       { API_READ_TOKENS: 'read-token-0123456789,short' },

@@ -154,6 +154,7 @@ describeEachDialect('attendance API', (dialect) => {
     expect(Object.keys(doc.paths).sort()).toEqual([
       '/api/v1/analytics',
       '/api/v1/audit',
+      '/api/v1/outbox',
       '/api/v1/reconcile',
       '/api/v1/rooms/{room}/attendance',
       '/api/v1/rooms/{room}/participants/{identity}',

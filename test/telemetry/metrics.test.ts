@@ -16,6 +16,8 @@ describe('createMetrics', () => {
     metrics.statusReads.inc();
     metrics.statusCacheLookups.inc({ result: 'hit' });
     metrics.sqliteLockWaits.inc();
+    metrics.outboundDeliveries.inc({ outcome: 'retry' });
+    metrics.outboxBacklog.set(7);
 
     const text = await metrics.render();
     const samples = text.split('\n').filter((l) => l !== '' && !l.startsWith('#'));
@@ -38,6 +40,9 @@ describe('createMetrics', () => {
         'livekit_attendance_status_cache_lookups_total{result="hit"} 1',
         'livekit_attendance_status_cache_lookups_total{result="miss"} 0',
         'livekit_attendance_sqlite_lock_waits_total 1',
+        'livekit_attendance_outbound_deliveries_total{outcome="retry"} 1',
+        'livekit_attendance_outbound_deliveries_total{outcome="delivered"} 0',
+        'livekit_attendance_outbox_backlog 7',
       ]),
     );
     expect(text).toContain('# TYPE livekit_attendance_reconcile_pass_duration_seconds histogram');
@@ -66,7 +71,7 @@ describe('createMetrics', () => {
       .split('\n')
       .filter((l) => l.startsWith('# TYPE '))
       .map((l) => l.split(' ')[2]);
-    expect(names.length).toBe(10);
+    expect(names.length).toBe(12);
     for (const name of names) expect(name).toMatch(/^livekit_attendance_/);
     expect(text).not.toMatch(/identity=|participant=|sid=|room=/);
   });

@@ -1,6 +1,7 @@
 import type BetterSqlite3 from 'better-sqlite3';
 import { fromCycleRow, toCycleRow, toInboxRow, type CycleRow } from '../rows.js';
 import { CYCLE_COLUMNS as ALL_CYCLE_COLUMNS } from '../cycle-ops.js';
+import { OUTBOX_INSERT_COLUMNS, toOutboxRow } from '../outbox-rows.js';
 import { AUDIT_INSERT_COLUMNS, toAuditRow } from '../session-rows.js';
 import type { StoreOps } from '../store.js';
 
@@ -12,6 +13,10 @@ export type TransactionHotOps = Pick<
   | 'getRoomFinishTimes'
   | 'appendAudit'
   | 'addWebhookTallies'
+  | 'insertOutbox'
+  | 'markOutbound'
+  | 'writeOutbound'
+  | 'listOpenIdentityCycles'
 >;
 
 // Every column, in the order the statements bind them.
@@ -80,6 +85,22 @@ export function createPreparedWrites(database: BetterSqlite3.Database): () => Tr
       `insert into audit_log (${AUDIT_INSERT_COLUMNS.join(', ')})
        values (${AUDIT_INSERT_COLUMNS.map(() => '?').join(', ')})`,
     ),
+    // Outbound events (EVENT_WEBHOOK_URLS): what the ingest transaction adds when they are on.
+    insertOutbox: database.prepare(
+      `insert into outbox (${OUTBOX_INSERT_COLUMNS.join(', ')})
+       values (${OUTBOX_INSERT_COLUMNS.map(() => '?').join(', ')})`,
+    ),
+    markOutbound: database.prepare(
+      `insert into outbox_marks (kind, name, from_ms, to_ms, version) values (?, ?, ?, ?, 1)
+       on conflict (kind, name) do update set
+         from_ms = min(outbox_marks.from_ms, excluded.from_ms),
+         to_ms = max(outbox_marks.to_ms, excluded.to_ms),
+         version = outbox_marks.version + 1`,
+    ),
+    listOpenIdentityCycles: database.prepare(
+      `select * from cycles where room = ? and identity = ?
+       and ended_at_ms is null and estimated_left_at_ms is null`,
+    ),
     addTally: database.prepare(
       `insert into webhook_tallies (room, minute_ms, received, duplicates) values (?, ?, ?, ?)
        on conflict (room, minute_ms) do update set
@@ -94,6 +115,17 @@ export function createPreparedWrites(database: BetterSqlite3.Database): () => Tr
     // Indexed columns of the rows as stored, for the sids this transaction has read or written.
     const stored = new Map<string, IndexedValues>();
     const remember = (row: CycleRow) => stored.set(row.sid, indexedValues(row));
+    const insertOutbox: TransactionHotOps['insertOutbox'] = (rows) => {
+      for (const r of rows) {
+        const row = toOutboxRow(r);
+        p.insertOutbox.run(OUTBOX_INSERT_COLUMNS.map((c) => row[c]));
+      }
+      return Promise.resolve();
+    };
+    const markOutbound: TransactionHotOps['markOutbound'] = (marks) => {
+      for (const m of marks) p.markOutbound.run(m.kind, m.name, m.fromMs, m.toMs);
+      return Promise.resolve();
+    };
     return {
       insertInbox(entries, opts) {
         const inserted: string[] = [];
@@ -163,6 +195,22 @@ export function createPreparedWrites(database: BetterSqlite3.Database): () => Tr
         // run adds, so tallies of one (room, minute) need no summing first.
         for (const t of tallies) p.addTally.run(t.room, t.minuteMs, t.received, t.duplicates);
         return Promise.resolve();
+      },
+      insertOutbox,
+      markOutbound,
+      async writeOutbound(rows, marks) {
+        await insertOutbox(rows);
+        await markOutbound(marks);
+      },
+      listOpenIdentityCycles(pairs) {
+        const cycles = [];
+        for (const { room, identity } of pairs) {
+          for (const row of p.listOpenIdentityCycles.all(room, identity) as CycleRow[]) {
+            remember(row);
+            cycles.push(fromCycleRow(row));
+          }
+        }
+        return Promise.resolve(cycles);
       },
     };
   };
