@@ -96,7 +96,9 @@ export async function createRuntime(opts: {
   const events = new ServiceEvents();
   wireTelemetry(events, logger, metrics);
   const writer = new StoreWriter(store);
-  const verifier = createWebhookVerifier({ apiKey: livekit.apiKey, apiSecret: livekit.apiSecret });
+  const verifier = createWebhookVerifier({
+    keys: livekit.keys ?? [{ apiKey: livekit.apiKey, apiSecret: livekit.apiSecret }],
+  });
   const ingestor = new WebhookIngestor({
     verifier,
     writer,

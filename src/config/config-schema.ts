@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { LATE_FROM, SECOND, type LateFrom } from '../core/index.js';
+import { parseLivekitKeys, type LiveKitKeyPair } from './livekit-keys.js';
 
 /**
  * The environment schema. Keys are the variable names users set, values the parsed fields.
@@ -49,6 +50,7 @@ export const MAX_WEBHOOK_BODY_LIMIT_BYTES = 16 * 1024 * 1024;
 /** Variables whose values must never be echoed, not even in an error message. */
 export const SECRET_VARIABLES: ReadonlySet<string> = new Set([
   'LIVEKIT_API_SECRET',
+  'LIVEKIT_KEYS',
   'API_TOKEN',
   'API_READ_TOKENS',
 ]);
@@ -96,12 +98,19 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = Object.freeze([
     name: 'LIVEKIT_API_KEY',
     default: null,
     description:
-      'LiveKit API key; verifies webhooks and signs RoomService calls. Required with LIVEKIT_URL or LIVEKIT_API_SECRET.',
+      'LiveKit API key; verifies webhooks and signs RoomService calls. Required with LIVEKIT_URL or LIVEKIT_API_SECRET unless LIVEKIT_KEYS is set; with LIVEKIT_KEYS and no LIVEKIT_API_SECRET it picks the pair RoomService calls use.',
   },
   {
     name: 'LIVEKIT_API_SECRET',
     default: null,
-    description: 'LiveKit API secret; required with LIVEKIT_URL or LIVEKIT_API_KEY. Never logged.',
+    description:
+      'LiveKit API secret; required with LIVEKIT_API_KEY unless LIVEKIT_KEYS lists that key. Never logged.',
+  },
+  {
+    name: 'LIVEKIT_KEYS',
+    default: null,
+    description:
+      'Several LiveKit key pairs in livekit-server\'s own format, "key: secret" one per line (or {key1: secret1, key2: secret2}), beside or instead of LIVEKIT_API_KEY/LIVEKIT_API_SECRET: a webhook is verified with the secret of its iss key; RoomService calls use LIVEKIT_API_KEY, or the first pair. Never logged.',
   },
   {
     name: 'API_TOKEN',
@@ -366,21 +375,85 @@ function checkLivekitGroup(env: Record<string, unknown>, ctx: z.RefinementCtx): 
     });
   }
   const urlSet = isSet('LIVEKIT_URL') || isSet('LIVEKIT_API_URL');
-  const require = (missing: string, other: string): void => {
-    if (isSet(missing)) return;
-    const because = [urlSet ? 'LIVEKIT_URL' : null, isSet(other) ? other : null].filter(
-      (n) => n !== null,
-    );
-    if (because.length === 0) return;
-    ctx.addIssue({
-      code: 'custom',
-      path: [missing],
-      message: `is required when ${because.join(' or ')} is set`,
-    });
-  };
-  require('LIVEKIT_API_KEY', 'LIVEKIT_API_SECRET');
-  require('LIVEKIT_API_SECRET', 'LIVEKIT_API_KEY');
+  const keysSet = isSet('LIVEKIT_KEYS');
+  // Parsed pairs, or null while LIVEKIT_KEYS is unset or failed its own rule.
+  const pairs = Array.isArray(env['LIVEKIT_KEYS'])
+    ? (env['LIVEKIT_KEYS'] as LiveKitKeyPair[])
+    : null;
+  const apiKey = env['LIVEKIT_API_KEY'];
+  const apiSecret = env['LIVEKIT_API_SECRET'];
+  const problem = (path: string, message: string): void =>
+    ctx.addIssue({ code: 'custom', path: [path], message });
+
+  // A key pair from either source: LIVEKIT_KEYS stands in for both halves.
+  if (!isSet('LIVEKIT_API_KEY') && !keysSet) {
+    const because = [
+      urlSet ? 'LIVEKIT_URL' : null,
+      isSet('LIVEKIT_API_SECRET') ? 'LIVEKIT_API_SECRET' : null,
+    ];
+    const named = because.filter((n) => n !== null);
+    if (named.length > 0)
+      problem('LIVEKIT_API_KEY', `is required when ${named.join(' or ')} is set`);
+  }
+  if (!isSet('LIVEKIT_API_SECRET') && !keysSet) {
+    const because = [
+      urlSet ? 'LIVEKIT_URL' : null,
+      isSet('LIVEKIT_API_KEY') ? 'LIVEKIT_API_KEY' : null,
+    ];
+    const named = because.filter((n) => n !== null);
+    if (named.length > 0)
+      problem('LIVEKIT_API_SECRET', `is required when ${named.join(' or ')} is set`);
+  }
+  if (keysSet && isSet('LIVEKIT_API_SECRET') && !isSet('LIVEKIT_API_KEY')) {
+    problem('LIVEKIT_API_KEY', 'is required when LIVEKIT_API_SECRET is set');
+  }
+  if (pairs !== null && typeof apiKey === 'string') {
+    const listed = pairs.find((p) => p.apiKey === apiKey);
+    if (!isSet('LIVEKIT_API_SECRET') && listed === undefined) {
+      problem(
+        'LIVEKIT_API_SECRET',
+        'is required when LIVEKIT_API_KEY is set and LIVEKIT_KEYS does not list that key',
+      );
+    }
+    if (typeof apiSecret === 'string' && listed !== undefined && listed.apiSecret !== apiSecret) {
+      // Never say which secret is right: both are secrets.
+      problem('LIVEKIT_KEYS', 'gives LIVEKIT_API_KEY a different secret than LIVEKIT_API_SECRET');
+    }
+  }
 }
+
+/**
+ * Every pair webhooks are verified with, LIVEKIT_API_KEY's first, and the pair RoomService calls
+ * are signed with: LIVEKIT_API_KEY's (its secret from LIVEKIT_API_SECRET or LIVEKIT_KEYS), else
+ * the first of LIVEKIT_KEYS. Runs only on a valid environment.
+ */
+function resolveKeyPairs(env: {
+  LIVEKIT_API_KEY?: string | undefined;
+  LIVEKIT_API_SECRET?: string | undefined;
+  LIVEKIT_KEYS?: LiveKitKeyPair[] | undefined;
+}): { apiKey: string | null; apiSecret: string | null; keys: LiveKitKeyPair[] } {
+  const listed = env.LIVEKIT_KEYS ?? [];
+  const key = env.LIVEKIT_API_KEY;
+  const secret =
+    env.LIVEKIT_API_SECRET ?? listed.find((p) => p.apiKey === key)?.apiSecret ?? undefined;
+  const primary =
+    key !== undefined && secret !== undefined ? { apiKey: key, apiSecret: secret } : listed[0];
+  if (primary === undefined) return { apiKey: null, apiSecret: null, keys: [] };
+  const keys = [primary, ...listed.filter((p) => p.apiKey !== primary.apiKey)].map((p) => ({
+    apiKey: p.apiKey,
+    apiSecret: p.apiSecret,
+  }));
+  return { apiKey: primary.apiKey, apiSecret: primary.apiSecret, keys };
+}
+
+const livekitKeys = z.string().transform((s, ctx) => {
+  const parsed = parseLivekitKeys(s);
+  if (!parsed.ok) {
+    ctx.addIssue({ code: 'custom', message: parsed.message });
+    return z.NEVER;
+  }
+  return parsed.pairs;
+});
 
 /** A read token equal to the admin token would make the admin token read-only in effect: refuse. */
 function checkReadTokens(env: Record<string, unknown>, ctx: z.RefinementCtx): void {
@@ -406,6 +479,7 @@ export const envSchema = z
     LIVEKIT_API_URL: optional(livekitUrl),
     LIVEKIT_API_KEY: optional(z.string()),
     LIVEKIT_API_SECRET: optional(z.string()),
+    LIVEKIT_KEYS: optional(livekitKeys),
     API_TOKEN: optional(z.string().min(16, { message: 'must be at least 16 characters' })),
     API_READ_TOKENS: optional(readTokens),
     RECONCILE_INTERVAL_SECONDS: withDefault(
@@ -459,7 +533,9 @@ export const envSchema = z
         env.LIVEKIT_URL === undefined &&
         env.LIVEKIT_API_URL === undefined &&
         env.LIVEKIT_API_KEY === undefined &&
-        env.LIVEKIT_API_SECRET === undefined);
+        env.LIVEKIT_API_SECRET === undefined &&
+        env.LIVEKIT_KEYS === undefined);
+    const pairs = resolveKeyPairs(env);
     return {
       port: env.PORT,
       host: env.HOST ?? (runsDemo ? DEMO_DEFAULT_HOST : DEFAULT_HOST),
@@ -467,8 +543,9 @@ export const envSchema = z
         env.DATABASE_URL ?? (runsDemo ? DEMO_DEFAULT_DATABASE_URL : DEFAULT_DATABASE_URL),
       livekit: {
         url: env.LIVEKIT_URL ?? env.LIVEKIT_API_URL ?? null,
-        apiKey: env.LIVEKIT_API_KEY ?? null,
-        apiSecret: env.LIVEKIT_API_SECRET ?? null,
+        apiKey: pairs.apiKey,
+        apiSecret: pairs.apiSecret,
+        keys: pairs.keys,
         timeoutMs: env.LIVEKIT_TIMEOUT_SECONDS * SECOND,
       },
       apiToken: env.API_TOKEN ?? null,
@@ -513,10 +590,21 @@ export interface Config {
      * Env `LIVEKIT_URL` or its alias `LIVEKIT_API_URL`; null when neither is set (no reconciliation).
      */
     readonly url: string | null;
-    /** Env `LIVEKIT_API_KEY`; null when unset. Set whenever `url` is set. */
+    /**
+     * The key RoomService calls are signed with: env `LIVEKIT_API_KEY`, else the first pair of
+     * `LIVEKIT_KEYS`; null when neither is set. Set whenever `url` is set.
+     */
     readonly apiKey: string | null;
-    /** Env `LIVEKIT_API_SECRET`; null when unset. Set exactly when `apiKey` is. Secret. */
+    /**
+     * The secret of `apiKey`: env `LIVEKIT_API_SECRET`, or that key's secret in `LIVEKIT_KEYS`.
+     * Set exactly when `apiKey` is. Secret.
+     */
     readonly apiSecret: string | null;
+    /**
+     * Every pair a webhook may be signed with (key rotation): `apiKey`'s first, then the rest of
+     * `LIVEKIT_KEYS` in their order, each key once. Empty exactly when `apiKey` is null. Secret.
+     */
+    readonly keys: readonly LiveKitKeyPair[];
     /** RoomService request timeout in ms. Env `LIVEKIT_TIMEOUT_SECONDS` (1-60), default 10 s. */
     readonly timeoutMs: number;
   };

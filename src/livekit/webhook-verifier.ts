@@ -30,6 +30,29 @@ function decodeExactUtf8(bytes: Uint8Array): string | null {
   }
 }
 
+/** One API key and its secret (the config's `LiveKitKeyPair`). */
+export interface WebhookKeyPair {
+  apiKey: string;
+  apiSecret: string;
+}
+
+/**
+ * The `iss` claim of a compact JWT, read without verifying anything: only to pick which secret
+ * to verify the token with. Null for anything that is not three base64url parts with a JSON
+ * payload holding a string `iss`.
+ */
+function unverifiedIssuer(token: string): string | null {
+  const parts = token.split('.');
+  if (parts.length !== 3 || !/^[A-Za-z0-9_-]+$/.test(parts[1] ?? '')) return null;
+  try {
+    const payload: unknown = JSON.parse(Buffer.from(parts[1]!, 'base64url').toString('utf8'));
+    if (typeof payload !== 'object' || payload === null || !('iss' in payload)) return null;
+    return typeof payload.iss === 'string' ? payload.iss : null;
+  } catch {
+    return null;
+  }
+}
+
 /**
  * Verifies LiveKit webhooks the way `livekit-server-sdk`'s `WebhookReceiver` does (the SDK's
  * `TokenVerifier`: JWT signed with the API secret, `iss` = API key, `exp` required, the SDK's
@@ -40,20 +63,38 @@ function decodeExactUtf8(bytes: Uint8Array): string | null {
  * Token and hash are checked before anything is parsed, so a parse failure can only come from a body
  * whose signature already checked out: those are "malformed" (400). Everything else is
  * "unauthorized" (401): nothing unverified is ever accepted. An empty key or secret verifies nothing.
+ *
+ * With several pairs (`LIVEKIT_KEYS`, key rotation) the token's `iss` picks the secret it is
+ * verified with, as livekit-server's key provider does; an `iss` no pair has is "unauthorized".
  */
-export function createWebhookVerifier(opts: {
-  apiKey: string;
-  apiSecret: string;
-}): WebhookVerifier {
-  const configured = opts.apiKey !== '' && opts.apiSecret !== '';
-  const tokens = configured ? new TokenVerifier(opts.apiKey, opts.apiSecret) : null;
+export function createWebhookVerifier(
+  opts: WebhookKeyPair | { keys: readonly WebhookKeyPair[] },
+): WebhookVerifier {
+  const pairs = 'keys' in opts ? opts.keys : [opts];
+  // A Map, so that an `iss` such as `__proto__` finds nothing.
+  const verifiers = new Map<string, TokenVerifier>();
+  for (const p of pairs) {
+    if (p.apiKey !== '' && p.apiSecret !== '' && !verifiers.has(p.apiKey)) {
+      verifiers.set(p.apiKey, new TokenVerifier(p.apiKey, p.apiSecret));
+    }
+  }
+  const only = verifiers.size === 1 ? [...verifiers.values()][0]! : null;
   return {
     async verify(rawBody, authorization) {
       if (!authorization) {
         return { ok: false, reason: 'unauthorized', message: 'missing Authorization header' };
       }
-      if (tokens === null) {
+      if (verifiers.size === 0) {
         return { ok: false, reason: 'unauthorized', message: 'no LiveKit API key configured' };
+      }
+      // One pair: the SDK checks `iss` itself (and names a wrong one as a claim failure).
+      const tokens = only ?? verifiers.get(unverifiedIssuer(authorization) ?? '');
+      if (tokens === undefined) {
+        return {
+          ok: false,
+          reason: 'unauthorized',
+          message: 'unknown API key (iss) or malformed token',
+        };
       }
       let claims: { sha256?: unknown };
       try {

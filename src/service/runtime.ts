@@ -18,6 +18,11 @@ export interface LiveKitTarget {
   url: string | null;
   apiKey: string;
   apiSecret: string;
+  /**
+   * Every pair webhooks may be signed with (LIVEKIT_KEYS, key rotation), `apiKey`'s among them;
+   * absent: `apiKey`/`apiSecret` alone. RoomService calls always use `apiKey`.
+   */
+  keys?: readonly { apiKey: string; apiSecret: string }[];
   timeoutMs: number;
 }
 

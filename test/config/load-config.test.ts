@@ -27,7 +27,7 @@ describe('loadConfig', () => {
       port: 8080,
       host: '127.0.0.1',
       databaseUrl: 'sqlite:./data/demo.db',
-      livekit: { url: null, apiKey: null, apiSecret: null, timeoutMs: 10_000 },
+      livekit: { url: null, apiKey: null, apiSecret: null, keys: [], timeoutMs: 10_000 },
       apiToken: null,
       apiReadTokens: [],
       reconcileIntervalMs: 120_000,
@@ -91,6 +91,7 @@ describe('loadConfig', () => {
       DATABASE_URL: 'postgres://att:pw@db:5432/attendance',
       API_TOKEN: '0123456789abcdef',
       API_READ_TOKENS: ' read-token-one-0123 ,read-token-two-0123,read-token-one-0123,',
+      LIVEKIT_KEYS: 'APIold: old-secret',
       RECONCILE_INTERVAL_SECONDS: '5',
       LIVEKIT_TIMEOUT_SECONDS: '60',
       WEBHOOK_BODY_LIMIT_BYTES: '2048',
@@ -113,6 +114,10 @@ describe('loadConfig', () => {
         url: 'https://lk.example.com',
         apiKey: 'APIkey123',
         apiSecret: 'secret-value-that-must-not-leak',
+        keys: [
+          { apiKey: 'APIkey123', apiSecret: 'secret-value-that-must-not-leak' },
+          { apiKey: 'APIold', apiSecret: 'old-secret' },
+        ],
         timeoutMs: 60_000,
       },
       apiToken: '0123456789abcdef',
@@ -193,6 +198,7 @@ describe('loadConfig', () => {
       url: null,
       apiKey: 'APIkey123',
       apiSecret: 'secret-value-that-must-not-leak',
+      keys: [{ apiKey: 'APIkey123', apiSecret: 'secret-value-that-must-not-leak' }],
       timeoutMs: 10_000,
     });
   });
