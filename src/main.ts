@@ -188,6 +188,7 @@ export function buildRuntimeApp(rt: Runtime, apiToken: string): Promise<FastifyI
     policyDefaults: rt.config.policy,
     apiToken,
     apiReadTokens: rt.config.apiReadTokens,
+    apiRateLimitPerMinute: rt.config.apiRateLimitPerMinute,
     webhookBodyLimitBytes: rt.config.webhookBodyLimitBytes,
     renderMetrics: async () => ({
       contentType: rt.metrics.contentType,

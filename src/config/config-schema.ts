@@ -125,6 +125,12 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = Object.freeze([
       'Comma-separated read-only bearer tokens, each at least 16 characters and none equal to API_TOKEN: they may call every GET route (and /metrics) and get 403 forbidden on any other. Never logged.',
   },
   {
+    name: 'API_RATE_LIMIT_PER_MINUTE',
+    default: '6000',
+    description:
+      'Requests a minute each API token may make (requests without a valid token: per client address), integer 0-1000000; 0 turns the limit off. Webhooks, /healthz and /readyz are never limited.',
+  },
+  {
     name: 'RECONCILE_INTERVAL_SECONDS',
     default: '120',
     description: `Seconds between reconcile passes, integer 5-${MAX_TIMER_SECONDS}.`,
@@ -482,6 +488,7 @@ export const envSchema = z
     LIVEKIT_KEYS: optional(livekitKeys),
     API_TOKEN: optional(z.string().min(16, { message: 'must be at least 16 characters' })),
     API_READ_TOKENS: optional(readTokens),
+    API_RATE_LIMIT_PER_MINUTE: withDefault('API_RATE_LIMIT_PER_MINUTE', integer(0, 1_000_000)),
     RECONCILE_INTERVAL_SECONDS: withDefault(
       'RECONCILE_INTERVAL_SECONDS',
       integer(5, MAX_TIMER_SECONDS),
@@ -550,6 +557,7 @@ export const envSchema = z
       },
       apiToken: env.API_TOKEN ?? null,
       apiReadTokens: env.API_READ_TOKENS ?? [],
+      apiRateLimitPerMinute: env.API_RATE_LIMIT_PER_MINUTE,
       reconcileIntervalMs: env.RECONCILE_INTERVAL_SECONDS * SECOND,
       webhookBodyLimitBytes: env.WEBHOOK_BODY_LIMIT_BYTES,
       uncountedKinds: env.UNCOUNTED_KINDS,
@@ -612,6 +620,11 @@ export interface Config {
   readonly apiToken: string | null;
   /** Read-only bearer tokens (GET routes only), distinct, 16+ characters each. Env `API_READ_TOKENS`. Secret. */
   readonly apiReadTokens: readonly string[];
+  /**
+   * Requests a minute per API token (per client address without a valid token); 0 = no limit.
+   * Env `API_RATE_LIMIT_PER_MINUTE`, default 6000. Never applies to webhooks, /healthz, /readyz.
+   */
+  readonly apiRateLimitPerMinute: number;
   /** Time between reconcile passes in ms. Env `RECONCILE_INTERVAL_SECONDS` (≥ 5), default 120 s. */
   readonly reconcileIntervalMs: number;
   /** Largest webhook body in bytes. Env `WEBHOOK_BODY_LIMIT_BYTES` (1 to 16 MiB), default 1048576 (1 MiB). */

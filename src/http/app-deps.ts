@@ -23,6 +23,8 @@ export interface AppDeps {
   /** API_READ_TOKENS: GET routes only (403 `forbidden` otherwise). */
   apiReadTokens?: readonly string[];
   webhookBodyLimitBytes: number;
+  /** API_RATE_LIMIT_PER_MINUTE: requests a minute per token (per address without one); 0 or absent: none. */
+  apiRateLimitPerMinute?: number;
   /** Prometheus text for GET /metrics. */
   renderMetrics?: () => Promise<{ contentType: string; body: string }>;
   /** Version shown by /healthz. */

@@ -4,11 +4,14 @@ import Fastify, {
   type FastifyBaseLogger,
   type FastifyError,
   type FastifyInstance,
+  type FastifyRequest,
 } from 'fastify';
 import { AttendanceError } from '../core/index.js';
 import type { AppDeps } from './app-deps.js';
-import { createTokenResolver, isReadMethod } from './bearer-auth.js';
+import { createTokenResolver, isReadMethod, type TokenRole } from './bearer-auth.js';
 import { HTTP_ERRORS, HttpError, type HttpErrorCode } from './error-registry.js';
+import { registerRateLimit } from './rate-limit.js';
+import { registerSecurityHeaders } from './security-headers.js';
 import { attendanceRoutes } from './routes/attendance-routes.js';
 import { reconcileRoutes } from './routes/reconcile-route.js';
 import { sessionRoutes } from './routes/session-routes.js';
@@ -122,6 +125,17 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     reply.status(404).send({ error: 'not_found', message: `no route ${req.method} ${shown}` });
   });
 
+  // The token's role, resolved once per request: the rate limit keys by it, the API scope checks it.
+  const tokenRole = createTokenResolver({ admin: deps.apiToken, read: deps.apiReadTokens ?? [] });
+  const roles = new WeakMap<FastifyRequest, TokenRole | null>();
+  const roleOf = (req: FastifyRequest): TokenRole | null => {
+    let role = roles.get(req);
+    if (role === undefined) roles.set(req, (role = tokenRole(req.headers.authorization)));
+    return role;
+  };
+  await registerRateLimit(app, { perMinute: deps.apiRateLimitPerMinute ?? 0, roleOf });
+  await registerSecurityHeaders(app);
+
   await app.register(swagger, {
     openapi: {
       openapi: '3.0.3',
@@ -145,10 +159,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(async (scope) => webhookRoutes(scope, deps));
   // Everything that needs the token lives in this one scope, and the hook belongs to the scope's
   // routes, not to URL prefixes: no spelling of a path (percent-encoding, a query) can skip it.
-  const tokenRole = createTokenResolver({ admin: deps.apiToken, read: deps.apiReadTokens ?? [] });
   await app.register(async (scope) => {
     scope.addHook('onRequest', (req, _reply, done) => {
-      const role = tokenRole(req.headers.authorization);
+      const role = roleOf(req);
       if (role === null)
         done(new HttpError('unauthorized', 'send Authorization: Bearer <API_TOKEN>'));
       else if (role === 'read' && !isReadMethod(req.method))
