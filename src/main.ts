@@ -13,6 +13,7 @@ import {
 import {
   AttendanceQuery,
   InboxProcessor,
+  ReadinessProbe,
   ReconcileScheduler,
   Reconciler,
   RoomVerifier,
@@ -149,6 +150,12 @@ export async function createRuntime(opts: {
     intervalMs: config.reconcileIntervalMs,
     logger: logger.child({ area: 'scheduler' }),
   });
+  const readiness = new ReadinessProbe({
+    store,
+    clock,
+    reconcileEnabled: livekit.url !== null,
+    // The outbox (issue #10) passes `outboxBacklog` here once it exists.
+  });
   // Early passes only where a pass can ask LiveKit: with no URL each one would fail and warn.
   if (livekit.url) {
     events.on('reconcile:loss:detected', ({ room }) => scheduler.roomNeedsCheck(room));
@@ -168,6 +175,7 @@ export async function createRuntime(opts: {
     roomVerifier,
     sessions,
     scheduler,
+    readiness,
     livekit,
     async close() {
       await scheduler.stop();
@@ -190,6 +198,7 @@ export function buildRuntimeApp(rt: Runtime, apiToken: string): Promise<FastifyI
     apiReadTokens: rt.config.apiReadTokens,
     apiRateLimitPerMinute: rt.config.apiRateLimitPerMinute,
     webhookBodyLimitBytes: rt.config.webhookBodyLimitBytes,
+    readiness: rt.readiness,
     renderMetrics: async () => ({
       contentType: rt.metrics.contentType,
       body: await rt.metrics.render(),

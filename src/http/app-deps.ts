@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { SessionPolicy } from '../core/index.js';
 import type {
   AttendanceQuery,
+  ReadinessProbe,
   Reconciler,
   RoomVerifier,
   SessionService,
@@ -25,6 +26,8 @@ export interface AppDeps {
   webhookBodyLimitBytes: number;
   /** API_RATE_LIMIT_PER_MINUTE: requests a minute per token (per address without one); 0 or absent: none. */
   apiRateLimitPerMinute?: number;
+  /** GET /readyz (no token); absent: no readiness route. */
+  readiness?: ReadinessProbe;
   /** Prometheus text for GET /metrics. */
   renderMetrics?: () => Promise<{ contentType: string; body: string }>;
   /** Version shown by /healthz. */

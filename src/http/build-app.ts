@@ -13,6 +13,7 @@ import { HTTP_ERRORS, HttpError, type HttpErrorCode } from './error-registry.js'
 import { registerRateLimit } from './rate-limit.js';
 import { registerSecurityHeaders } from './security-headers.js';
 import { attendanceRoutes } from './routes/attendance-routes.js';
+import { readinessRoutes } from './routes/readiness-route.js';
 import { reconcileRoutes } from './routes/reconcile-route.js';
 import { sessionRoutes } from './routes/session-routes.js';
 import { webhookRoutes } from './routes/webhook-route.js';
@@ -144,7 +145,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
         version: deps.version,
         description:
           'Who attended a LiveKit meeting, and for how long: verified webhooks reconciled with RoomService. ' +
-          '`GET /healthz` (no token) is a liveness check only: it answers 200 `{"status":"ok"}` while the process serves HTTP and checks neither the database nor LiveKit.',
+          '`GET /healthz` (no token) is a liveness check only: it answers 200 `{"status":"ok"}` while the process serves HTTP and checks neither the database nor LiveKit. ' +
+          '`GET /readyz` (no token) is readiness: 200 when the database answers and is migrated, else 503.',
       },
       components: { securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer' } } },
     },
@@ -156,6 +158,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     version: deps.version,
   }));
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  await app.register(async (scope) => readinessRoutes(scope, deps));
   await app.register(async (scope) => webhookRoutes(scope, deps));
   // Everything that needs the token lives in this one scope, and the hook belongs to the scope's
   // routes, not to URL prefixes: no spelling of a path (percent-encoding, a query) can skip it.

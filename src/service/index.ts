@@ -23,3 +23,9 @@ export { StoreWriter } from './store-writer.js';
 export { wireTelemetry } from './wire-telemetry.js';
 export type { LiveKitTarget, Runtime } from './runtime.js';
 export { rebuildFromJournal, type RebuildResult } from './rebuild.js';
+export {
+  ReadinessProbe,
+  READINESS_CHECK_TIMEOUT_MS,
+  type DatabaseCheckError,
+  type ReadinessReport,
+} from './readiness.js';

@@ -7,6 +7,7 @@ import type { AttendanceQuery } from './attendance-query.js';
 import type { ServiceEvents } from './events.js';
 import type { InboxProcessor } from './inbox-processor.js';
 import type { WebhookIngestor } from './ingest.js';
+import type { ReadinessProbe } from './readiness.js';
 import type { ReconcileScheduler } from './reconcile-scheduler.js';
 import type { Reconciler } from './reconciler.js';
 import type { RoomVerifier } from './room-verifier.js';
@@ -41,6 +42,8 @@ export interface Runtime {
   roomVerifier: RoomVerifier;
   sessions: SessionService;
   scheduler: ReconcileScheduler;
+  /** GET /readyz. The outbox wires its backlog in through the probe's `outboxBacklog`. */
+  readiness: ReadinessProbe;
   livekit: LiveKitTarget;
   close(): Promise<void>;
 }

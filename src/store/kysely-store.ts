@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import { runMigrations } from './run-migrations.js';
+import { listPendingMigrations, runMigrations } from './run-migrations.js';
 import { createStoreOps } from './store-ops.js';
 import type { StoreDriver, StoreLogger } from './store-driver.js';
 import type { AttendanceStore, StoreOps } from './store.js';
@@ -73,6 +73,10 @@ export function createKyselyStore(driver: StoreDriver, logger?: StoreLogger): At
 
     migrate() {
       return runMigrations(driver, logger);
+    },
+
+    listPendingMigrations() {
+      return listPendingMigrations(driver);
     },
 
     async close() {

@@ -250,5 +250,10 @@ export interface AttendanceStore extends StoreOps {
   releaseLease(name: string, holder: string): Promise<void>;
   /** Applies pending migrations; never throws for "nothing to do". */
   migrate(): Promise<{ applied: string[] }>;
+  /**
+   * Migrations of this version not yet applied to the database (empty: up to date), read without
+   * changing anything, for readiness. Throws when the database does not answer.
+   */
+  listPendingMigrations(): Promise<string[]>;
   close(): Promise<void>;
 }

@@ -55,6 +55,7 @@ describeEachDialect('per-token rate limits', (dialect) => {
       });
       expect((await h.postWebhook(body)).status).toBe(200);
       expect((await get('/healthz')).statusCode).toBe(200);
+      expect((await get('/readyz')).statusCode).toBe(200);
     }
     const webhook = await h.app.inject({ method: 'POST', url: '/webhooks/livekit' });
     expect(webhook.headers['x-ratelimit-limit']).toBeUndefined();
