@@ -120,6 +120,16 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       .status(500)
       .send({ error: 'internal_error', message: HTTP_ERRORS.internal_error.message });
   });
+  // Ajv's type coercion turns `?limit=1e309` into Infinity and then skips `maximum` (and
+  // `-1e309` skips `minimum`): no query or path value may be a number that is not finite.
+  app.addHook('preHandler', (req, _reply, done) => {
+    const values = [req.query, req.params].flatMap((o): unknown[] =>
+      typeof o === 'object' && o !== null ? Object.values(o) : [],
+    );
+    if (values.some((v) => typeof v === 'number' && !Number.isFinite(v))) {
+      done(new HttpError('invalid_request', 'numbers in the query must be finite'));
+    } else done();
+  });
   app.setNotFoundHandler((req, reply) => {
     const path = req.url.split('?')[0] ?? '';
     const shown = path.length > MAX_ECHOED_PATH ? `${path.slice(0, MAX_ECHOED_PATH)}…` : path;

@@ -36,22 +36,34 @@ export interface WebhookKeyPair {
   apiSecret: string;
 }
 
-/**
- * The `iss` claim of a compact JWT, read without verifying anything: only to pick which secret
- * to verify the token with. Null for anything that is not three base64url parts with a JSON
- * payload holding a string `iss`.
- */
-function unverifiedIssuer(token: string): string | null {
-  const parts = token.split('.');
-  if (parts.length !== 3 || !/^[A-Za-z0-9_-]+$/.test(parts[1] ?? '')) return null;
+/** A JWT part's JSON object, or null for anything that is not base64url of a JSON object. */
+function decodePart(part: string | undefined): Record<string, unknown> | null {
+  if (part === undefined || !/^[A-Za-z0-9_-]+$/.test(part)) return null;
   try {
-    const payload: unknown = JSON.parse(Buffer.from(parts[1]!, 'base64url').toString('utf8'));
-    if (typeof payload !== 'object' || payload === null || !('iss' in payload)) return null;
-    return typeof payload.iss === 'string' ? payload.iss : null;
+    const value: unknown = JSON.parse(Buffer.from(part, 'base64url').toString('utf8'));
+    return typeof value === 'object' && value !== null && !Array.isArray(value)
+      ? (value as Record<string, unknown>)
+      : null;
   } catch {
     return null;
   }
 }
+
+/**
+ * The `alg` and `iss` of a compact JWT, read without verifying anything: to refuse algorithms
+ * LiveKit never uses and to pick the secret the token is verified with. Null for anything that
+ * is not three parts with JSON header and payload.
+ */
+function peekToken(token: string): { alg: unknown; iss: unknown } | null {
+  const parts = token.split('.');
+  if (parts.length !== 3) return null;
+  const header = decodePart(parts[0]);
+  const payload = decodePart(parts[1]);
+  return header === null || payload === null ? null : { alg: header['alg'], iss: payload['iss'] };
+}
+
+/** LiveKit signs webhooks with HS256 only (protocol: auth.AccessToken); anything else is refused. */
+const WEBHOOK_JWT_ALG = 'HS256';
 
 /**
  * Verifies LiveKit webhooks the way `livekit-server-sdk`'s `WebhookReceiver` does (the SDK's
@@ -87,8 +99,14 @@ export function createWebhookVerifier(
       if (verifiers.size === 0) {
         return { ok: false, reason: 'unauthorized', message: 'no LiveKit API key configured' };
       }
+      const peeked = peekToken(authorization);
+      if (peeked !== null && peeked.alg !== WEBHOOK_JWT_ALG) {
+        // jose would take any HMAC algorithm with the secret (and `none` never): LiveKit uses one.
+        return { ok: false, reason: 'unauthorized', message: 'token is not signed with HS256' };
+      }
       // One pair: the SDK checks `iss` itself (and names a wrong one as a claim failure).
-      const tokens = only ?? verifiers.get(unverifiedIssuer(authorization) ?? '');
+      const iss = typeof peeked?.iss === 'string' ? peeked.iss : '';
+      const tokens = only ?? verifiers.get(iss);
       if (tokens === undefined) {
         return {
           ok: false,
