@@ -156,6 +156,13 @@ export async function createRuntime(opts: {
     reconcileEnabled: livekit.url !== null,
     // The outbox (issue #10) passes `outboxBacklog` here once it exists.
   });
+  if (livekit.url) {
+    metrics.trackReconcilePassAge({
+      lastCompletedAtMs: async () => (await store.getLastCompletedPass())?.completedAtMs ?? null,
+      now: () => clock.now(),
+      sinceMs: clock.now(),
+    });
+  }
   // Early passes only where a pass can ask LiveKit: with no URL each one would fail and warn.
   if (livekit.url) {
     events.on('reconcile:loss:detected', ({ room }) => scheduler.roomNeedsCheck(room));
@@ -199,6 +206,7 @@ export function buildRuntimeApp(rt: Runtime, apiToken: string): Promise<FastifyI
     apiRateLimitPerMinute: rt.config.apiRateLimitPerMinute,
     webhookBodyLimitBytes: rt.config.webhookBodyLimitBytes,
     readiness: rt.readiness,
+    observeRequest: (r) => rt.metrics.observeRequest(r),
     renderMetrics: async () => ({
       contentType: rt.metrics.contentType,
       body: await rt.metrics.render(),

@@ -28,6 +28,13 @@ export interface AppDeps {
   apiRateLimitPerMinute?: number;
   /** GET /readyz (no token); absent: no readiness route. */
   readiness?: ReadinessProbe;
+  /** Called once per answered request with its route pattern (for the latency histogram). */
+  observeRequest?: (r: {
+    method: string;
+    route: string;
+    statusCode: number;
+    seconds: number;
+  }) => void;
   /** Prometheus text for GET /metrics. */
   renderMetrics?: () => Promise<{ contentType: string; body: string }>;
   /** Version shown by /healthz. */

@@ -85,6 +85,20 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     },
   });
 
+  const observe = deps.observeRequest;
+  if (observe) {
+    // The route pattern, never the URL: room names and identities are not label values.
+    app.addHook('onResponse', (req, reply, done) => {
+      observe({
+        method: req.method,
+        route: req.routeOptions.url ?? 'unmatched',
+        statusCode: reply.statusCode,
+        seconds: reply.elapsedTime / 1000,
+      });
+      done();
+    });
+  }
+
   if (deps.logger.isLevelEnabled('debug')) {
     // Access lines only at debug: at webhook rates they would dominate the log.
     app.addHook('onResponse', (req, reply, done) => {

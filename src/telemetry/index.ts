@@ -14,6 +14,7 @@ export {
   createMetrics,
   type AttendanceMetrics,
   type CreateMetricsOptions,
+  type HttpRequestObservation,
   type LabelledCounter,
   type PlainCounter,
   type ReconcileAction,
