@@ -13,6 +13,7 @@ import {
 import {
   AttendanceQuery,
   InboxProcessor,
+  InboxRetention,
   ReadinessProbe,
   ReconcileScheduler,
   Reconciler,
@@ -150,6 +151,12 @@ export async function createRuntime(opts: {
     intervalMs: config.reconcileIntervalMs,
     logger: logger.child({ area: 'scheduler' }),
   });
+  const retention = new InboxRetention({
+    writer,
+    clock,
+    logger: logger.child({ area: 'retention' }),
+    retentionMs: config.inboxRetentionMs,
+  });
   const readiness = new ReadinessProbe({
     store,
     clock,
@@ -183,9 +190,11 @@ export async function createRuntime(opts: {
     sessions,
     scheduler,
     readiness,
+    retention,
     livekit,
     async close() {
       await scheduler.stop();
+      await retention.stop();
       await store.close();
     },
   };

@@ -131,6 +131,7 @@ export function registerServeCommand(
         );
       }
       if (livekit.url) rt.scheduler.start();
+      rt.retention.start(); // INBOX_RETENTION_DAYS=0: does nothing
 
       await new Promise<void>((resolve) => {
         let stopping = false;

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { LATE_FROM, SECOND, type LateFrom } from '../core/index.js';
+import { DAY, LATE_FROM, SECOND, type LateFrom } from '../core/index.js';
 import { parseLivekitKeys, type LiveKitKeyPair } from './livekit-keys.js';
 
 /**
@@ -144,6 +144,12 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = Object.freeze([
     name: 'WEBHOOK_BODY_LIMIT_BYTES',
     default: '1048576',
     description: `Largest webhook body accepted, in bytes, integer 1-${MAX_WEBHOOK_BODY_LIMIT_BYTES} (16 MiB); larger bodies get 413.`,
+  },
+  {
+    name: 'INBOX_RETENTION_DAYS',
+    default: '90',
+    description:
+      'Applied raw webhooks and reconciler observations older than this many days are pruned from the inbox, integer 0-36500; 0 keeps everything. Cycles and the audit trail are kept; rebuild keeps the cycles the pruned entries made.',
   },
   {
     name: 'UNCOUNTED_KINDS',
@@ -498,6 +504,7 @@ export const envSchema = z
       'WEBHOOK_BODY_LIMIT_BYTES',
       integer(1, MAX_WEBHOOK_BODY_LIMIT_BYTES),
     ),
+    INBOX_RETENTION_DAYS: withDefault('INBOX_RETENTION_DAYS', integer(0, 36_500)),
     UNCOUNTED_KINDS: withDefault('UNCOUNTED_KINDS', uncountedKinds),
     STATUS_CACHE_ENTRIES: withDefault('STATUS_CACHE_ENTRIES', integer(0, 1_000_000)),
     SQLITE_SYNCHRONOUS: withDefault(
@@ -560,6 +567,7 @@ export const envSchema = z
       apiRateLimitPerMinute: env.API_RATE_LIMIT_PER_MINUTE,
       reconcileIntervalMs: env.RECONCILE_INTERVAL_SECONDS * SECOND,
       webhookBodyLimitBytes: env.WEBHOOK_BODY_LIMIT_BYTES,
+      inboxRetentionMs: env.INBOX_RETENTION_DAYS * DAY,
       uncountedKinds: env.UNCOUNTED_KINDS,
       statusCacheEntries: env.STATUS_CACHE_ENTRIES,
       sqliteSynchronous: env.SQLITE_SYNCHRONOUS,
@@ -629,6 +637,11 @@ export interface Config {
   readonly reconcileIntervalMs: number;
   /** Largest webhook body in bytes. Env `WEBHOOK_BODY_LIMIT_BYTES` (1 to 16 MiB), default 1048576 (1 MiB). */
   readonly webhookBodyLimitBytes: number;
+  /**
+   * Applied inbox entries older than this (by LiveKit's `createdAt`) are pruned, in ms; 0 keeps
+   * everything. Env `INBOX_RETENTION_DAYS` (0-36500), default 90 days.
+   */
+  readonly inboxRetentionMs: number;
   /**
    * Participant kind names (upper case, no duplicates) not counted as attendance. Env
    * `UNCOUNTED_KINDS`, default EGRESS, INGRESS, AGENT, BRIDGE; empty when set to `none`.

@@ -14,6 +14,12 @@ export {
 export * from './session-format.js';
 export { ServiceEvents, type ServiceEventMap } from './events.js';
 export { InboxProcessor } from './inbox-processor.js';
+export {
+  InboxRetention,
+  RETENTION_BATCH,
+  RETENTION_LEASE,
+  type PruneRunResult,
+} from './inbox-retention.js';
 export { WebhookIngestor, type IngestOutcome } from './ingest.js';
 export { ReconcileScheduler } from './reconcile-scheduler.js';
 export * from './reconcile-report.js';
@@ -22,7 +28,7 @@ export { RoomVerifier, VERIFY_REUSE_MS } from './room-verifier.js';
 export { StoreWriter } from './store-writer.js';
 export { wireTelemetry } from './wire-telemetry.js';
 export type { LiveKitTarget, Runtime } from './runtime.js';
-export { rebuildFromJournal, type RebuildResult } from './rebuild.js';
+export { rebuildFromJournal, REBUILD_PRUNED_SLACK_MS, type RebuildResult } from './rebuild.js';
 export {
   ReadinessProbe,
   READINESS_CHECK_TIMEOUT_MS,

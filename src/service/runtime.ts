@@ -6,6 +6,7 @@ import type { AttendanceMetrics } from '../telemetry/index.js';
 import type { AttendanceQuery } from './attendance-query.js';
 import type { ServiceEvents } from './events.js';
 import type { InboxProcessor } from './inbox-processor.js';
+import type { InboxRetention } from './inbox-retention.js';
 import type { WebhookIngestor } from './ingest.js';
 import type { ReadinessProbe } from './readiness.js';
 import type { ReconcileScheduler } from './reconcile-scheduler.js';
@@ -44,6 +45,8 @@ export interface Runtime {
   scheduler: ReconcileScheduler;
   /** GET /readyz. The outbox wires its backlog in through the probe's `outboxBacklog`. */
   readiness: ReadinessProbe;
+  /** INBOX_RETENTION_DAYS: prunes applied inbox entries; `serve` starts it. */
+  retention: InboxRetention;
   livekit: LiveKitTarget;
   close(): Promise<void>;
 }

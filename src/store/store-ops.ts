@@ -6,6 +6,7 @@ import { createCycleWindowOps } from './cycle-window-ops.js';
 import { createInboxOps } from './inbox-ops.js';
 import { createOverrideOps } from './override-ops.js';
 import { createRoomOps } from './room-ops.js';
+import { createRetentionOps } from './retention-ops.js';
 import { createRoomPageOps } from './room-page-ops.js';
 import type { Database } from './rows.js';
 import { createSessionOps } from './session-ops.js';
@@ -30,6 +31,7 @@ export function createStoreOps(db: Kysely<Database>, driver: OpsDriver): StoreOp
     ...createAuditOps(db),
     ...createTallyOps(db),
     ...createCompletedPassOps(db),
+    ...createRetentionOps(db),
 
     async countUnprocessed(max) {
       const row = await db
@@ -60,10 +62,21 @@ export function createStoreOps(db: Kysely<Database>, driver: OpsDriver): StoreOp
       return (await query.executeTakeFirst()) !== undefined;
     },
 
-    async resetRoom(room) {
+    async resetRoom(room, opts) {
       // The audit trail and webhook tallies stay: they record what happened, not derived state.
-      await db.deleteFrom('cycles').where('room', '=', room).execute();
-      await db.deleteFrom('room_incarnations').where('room', '=', room).execute();
+      const keep = opts?.keepThroughMs;
+      await db
+        .deleteFrom('cycles')
+        .where('room', '=', room)
+        .$if(keep !== undefined, (qb) =>
+          qb.where('joined_at_ms', 'is not', null).where('joined_at_ms', '>', keep ?? 0),
+        )
+        .execute();
+      await db
+        .deleteFrom('room_incarnations')
+        .where('room', '=', room)
+        .$if(keep !== undefined, (qb) => qb.where('finished_at_ms', '>', keep ?? 0))
+        .execute();
       await db
         .updateTable('inbox')
         .set({ processed_at_ms: null, attempts: 0, last_error: null })

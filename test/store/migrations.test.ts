@@ -50,6 +50,7 @@ describeEachDialect('store migrations', (dialect) => {
         '0002-status-read-index',
         '0003-evidence-and-journal',
         '0004-sessions',
+        '0006-inbox-retention',
       ],
     });
     expect(await store.migrate()).toEqual({ applied: [] });
@@ -64,6 +65,7 @@ describeEachDialect('store migrations', (dialect) => {
       '0002-status-read-index',
       '0003-evidence-and-journal',
       '0004-sessions',
+      '0006-inbox-retention',
     ]);
   });
 
@@ -87,6 +89,7 @@ describeEachDialect('store migrations', (dialect) => {
         '0002-status-read-index',
         '0003-evidence-and-journal',
         '0004-sessions',
+        '0006-inbox-retention',
       ],
     });
   });

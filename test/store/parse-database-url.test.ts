@@ -59,6 +59,7 @@ describe('openStore', () => {
           '0002-status-read-index',
           '0003-evidence-and-journal',
           '0004-sessions',
+          '0006-inbox-retention',
         ],
       });
       await store.close();
@@ -76,6 +77,7 @@ describe('openStore', () => {
         '0002-status-read-index',
         '0003-evidence-and-journal',
         '0004-sessions',
+        '0006-inbox-retention',
       ],
     });
     expect(await store.insertInbox([])).toEqual([]);

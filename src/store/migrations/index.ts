@@ -3,6 +3,7 @@ import * as m0001 from './0001-initial.js';
 import * as m0002 from './0002-status-read-index.js';
 import * as m0003 from './0003-evidence-and-journal.js';
 import * as m0004 from './0004-sessions.js';
+import * as m0006 from './0006-inbox-retention.js';
 
 /**
  * Every migration, in order, listed statically so `tsx` and `dist/` run the same set (a folder
@@ -13,6 +14,7 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = Object.freeze({
   '0002-status-read-index': m0002,
   '0003-evidence-and-journal': m0003,
   '0004-sessions': m0004,
+  '0006-inbox-retention': m0006,
 });
 
 export const migrationProvider: MigrationProvider = {
