@@ -207,7 +207,7 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = Object.freeze([
     name: 'DEMO',
     default: 'auto',
     description:
-      'auto, on or off. Demo mode runs the embedded LiveKit emulator and a simulated class, with the public development key pair, on 127.0.0.1 and sqlite:./data/demo.db unless HOST or DATABASE_URL say otherwise; auto turns it on when none of LIVEKIT_URL, LIVEKIT_API_URL, LIVEKIT_API_KEY and LIVEKIT_API_SECRET is set, and refuses a PostgreSQL DATABASE_URL (on allows it). Outside demo mode serve needs LIVEKIT_API_KEY and LIVEKIT_API_SECRET.',
+      'auto, on or off. Demo mode runs the embedded LiveKit emulator and a simulated class, with the public development key pair, on 127.0.0.1 and sqlite:./data/demo.db unless HOST or DATABASE_URL say otherwise; auto turns it on when none of LIVEKIT_URL, LIVEKIT_API_URL, LIVEKIT_API_KEY, LIVEKIT_API_SECRET and LIVEKIT_KEYS is set, and refuses a PostgreSQL DATABASE_URL (on allows it). Outside demo mode serve needs LIVEKIT_API_KEY and LIVEKIT_API_SECRET, or LIVEKIT_KEYS.',
   },
 ]);
 
