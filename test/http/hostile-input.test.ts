@@ -1,4 +1,6 @@
 import { createHash, createHmac } from 'node:crypto';
+import { request } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import type { InjectOptions } from 'fastify';
 import { expect, it } from 'vitest';
 import { describeEachDialect } from '../helpers/dialects.js';
@@ -612,5 +614,72 @@ describeEachDialect('hostile input', (dialect) => {
     expect((await h.api('/api/v1/rooms/seeded-room/participants/ana')).json).toMatchObject({
       inMeeting: true,
     });
+  });
+});
+
+/** One request over a real socket with the path exactly as given (fetch would normalise it). */
+function rawRequest(
+  port: number,
+  opts: { method?: string; path: string; headers?: Record<string, string>; body?: Buffer },
+): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request(
+      {
+        host: '127.0.0.1',
+        port,
+        method: opts.method ?? 'GET',
+        path: opts.path,
+        headers: opts.headers,
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () =>
+          resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString() }),
+        );
+      },
+    );
+    req.on('error', reject);
+    req.end(opts.body);
+  });
+}
+
+describeEachDialect('hostile input over a real socket', (dialect) => {
+  const h = useHarness(dialect, { WEBHOOK_BODY_LIMIT_BYTES: '65536' });
+  const auth = { authorization: `Bearer ${TEST_API_TOKEN}` };
+
+  it.each<
+    [
+      string,
+      { method?: string; path: string; headers?: Record<string, string>; body?: Buffer },
+      number,
+    ]
+  >([
+    [
+      'a room path of %2E%2E reaches the room ".."',
+      { path: '/api/v1/rooms/%2E%2E/participants/x', headers: auth },
+      200,
+    ],
+    // Paths are not normalised: a raw `..` segment is a room named "..", like %2E%2E.
+    ['a raw .. segment', { path: '/api/v1/rooms/../participants/x', headers: auth }, 200],
+    ['an encoded slash', { path: '/api/v1/rooms/a%2Fb/attendance', headers: auth }, 200],
+    [
+      'a webhook body over the limit',
+      {
+        method: 'POST',
+        path: '/webhooks/livekit',
+        headers: { 'content-type': 'application/webhook+json' },
+        body: Buffer.alloc(70_000, 0x20),
+      },
+      413,
+    ],
+  ])('%s', async (_name, opts, status) => {
+    await h.app.listen({ port: 0, host: '127.0.0.1' });
+    const { port } = h.app.server.address() as AddressInfo;
+    const before = await snapshot(h.rt.store);
+    const res = await rawRequest(port, opts);
+    expect(res.status).toBe(status);
+    expect(await snapshot(h.rt.store)).toEqual(before);
+    expect((await rawRequest(port, { path: '/healthz' })).status).toBe(200);
   });
 });
