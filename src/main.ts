@@ -20,6 +20,8 @@ import {
   OutboxService,
   SessionEventWatcher,
   LiveRooms,
+  InboxRetention,
+  ReadinessProbe,
   ReconcileScheduler,
   Reconciler,
   RoomVerifier,
@@ -113,7 +115,9 @@ export async function createRuntime(opts: {
   // Issue #10: only with receivers configured does any write path record outbound events.
   const recorder =
     config.outbound.urls.length > 0 ? new OutboundRecorder({ clock, counting: policy }) : null;
-  const verifier = createWebhookVerifier({ apiKey: livekit.apiKey, apiSecret: livekit.apiSecret });
+  const verifier = createWebhookVerifier({
+    keys: livekit.keys ?? [{ apiKey: livekit.apiKey, apiSecret: livekit.apiSecret }],
+  });
   const ingestor = new WebhookIngestor({
     verifier,
     writer,
@@ -169,6 +173,26 @@ export async function createRuntime(opts: {
     intervalMs: config.reconcileIntervalMs,
     logger: logger.child({ area: 'scheduler' }),
   });
+  const retention = new InboxRetention({
+    writer,
+    clock,
+    logger: logger.child({ area: 'retention' }),
+    retentionMs: config.inboxRetentionMs,
+  });
+  const readiness = new ReadinessProbe({
+    store,
+    clock,
+    reconcileEnabled: livekit.url !== null,
+    // Informational: counted up to a bound, so a large backlog never slows the probe.
+    ...(outbound ? { outboxBacklog: () => store.countOutboxPending(READINESS_BACKLOG_MAX) } : {}),
+  });
+  if (livekit.url) {
+    metrics.trackReconcilePassAge({
+      lastCompletedAtMs: async () => (await store.getLastCompletedPass())?.completedAtMs ?? null,
+      now: () => clock.now(),
+      sinceMs: clock.now(),
+    });
+  }
   // Early passes only where a pass can ask LiveKit: with no URL each one would fail and warn.
   if (livekit.url) {
     events.on('reconcile:loss:detected', ({ room }) => scheduler.roomNeedsCheck(room));
@@ -188,12 +212,15 @@ export async function createRuntime(opts: {
     roomVerifier,
     sessions,
     scheduler,
+    readiness,
+    retention,
     livekit,
     outbox: new OutboxService({ store, clock }),
     outbound,
     async close() {
       await scheduler.stop();
       await outbound?.stop();
+      await retention.stop();
       await store.close();
     },
   };
@@ -265,6 +292,9 @@ export function dashboardAssetsDir(): string | null {
   return null;
 }
 
+/** The readiness answer counts the outbox backlog up to this many. */
+const READINESS_BACKLOG_MAX = 100_000;
+
 /** The HTTP app over a runtime. */
 export function buildRuntimeApp(
   rt: Runtime,
@@ -283,7 +313,10 @@ export function buildRuntimeApp(
     policyDefaults: rt.config.policy,
     apiToken,
     apiReadTokens: rt.config.apiReadTokens,
+    apiRateLimitPerMinute: rt.config.apiRateLimitPerMinute,
     webhookBodyLimitBytes: rt.config.webhookBodyLimitBytes,
+    readiness: rt.readiness,
+    observeRequest: (r) => rt.metrics.observeRequest(r),
     renderMetrics: async () => ({
       contentType: rt.metrics.contentType,
       body: await rt.metrics.render(),

@@ -45,6 +45,7 @@ export function configuredLiveKit(config: Config): LiveKitTarget {
     url: config.livekit.url,
     apiKey: config.livekit.apiKey ?? '',
     apiSecret: config.livekit.apiSecret ?? '',
+    keys: config.livekit.keys,
     timeoutMs: config.livekit.timeoutMs,
   };
 }

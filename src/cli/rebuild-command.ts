@@ -45,6 +45,9 @@ export function registerRebuildCommand(
             (result.unprocessed > 0
               ? `; ${result.unprocessed} could not be applied (see the log)`
               : '') +
+            (result.keptCycles > 0
+              ? `; ${result.keptCycles} cycle(s) older than the retained inbox (INBOX_RETENTION_DAYS) kept as they were`
+              : '') +
             (result.failedRooms.length > 0
               ? `; ${result.failedRooms.length} room(s) kept their previous cycles: ${result.failedRooms.join(', ')}`
               : ''),

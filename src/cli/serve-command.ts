@@ -35,7 +35,7 @@ export function registerServeCommand(
       // reach the port forge attendance.
       if (!demo && config.livekit.apiKey === null) {
         throw new CliError(
-          'LIVEKIT_API_KEY and LIVEKIT_API_SECRET are not set (DEMO=off): set them to the key pair LiveKit signs webhooks with, or DEMO=on to run the demo.',
+          'LIVEKIT_API_KEY and LIVEKIT_API_SECRET are not set (DEMO=off): set them (or LIVEKIT_KEYS) to the key pair LiveKit signs webhooks with, or DEMO=on to run the demo.',
         );
       }
       if (demo && config.demo !== 'on' && !config.databaseUrl.startsWith('sqlite:')) {
@@ -132,6 +132,7 @@ export function registerServeCommand(
       }
       if (livekit.url) rt.scheduler.start();
       rt.outbound?.start();
+      rt.retention.start(); // INBOX_RETENTION_DAYS=0: does nothing
 
       await new Promise<void>((resolve) => {
         let stopping = false;

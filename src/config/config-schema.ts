@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { LATE_FROM, SECOND, type LateFrom } from '../core/index.js';
+import { DAY, LATE_FROM, SECOND, type LateFrom } from '../core/index.js';
+import { parseLivekitKeys, type LiveKitKeyPair } from './livekit-keys.js';
 
 /**
  * The environment schema. Keys are the variable names users set, values the parsed fields.
@@ -49,6 +50,7 @@ export const MAX_WEBHOOK_BODY_LIMIT_BYTES = 16 * 1024 * 1024;
 /** Variables whose values must never be echoed, not even in an error message. */
 export const SECRET_VARIABLES: ReadonlySet<string> = new Set([
   'LIVEKIT_API_SECRET',
+  'LIVEKIT_KEYS',
   'API_TOKEN',
   'EVENT_WEBHOOK_SECRET',
   'API_READ_TOKENS',
@@ -97,12 +99,19 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = Object.freeze([
     name: 'LIVEKIT_API_KEY',
     default: null,
     description:
-      'LiveKit API key; verifies webhooks and signs RoomService calls. Required with LIVEKIT_URL or LIVEKIT_API_SECRET.',
+      'LiveKit API key; verifies webhooks and signs RoomService calls. Required with LIVEKIT_URL or LIVEKIT_API_SECRET unless LIVEKIT_KEYS is set; with LIVEKIT_KEYS and no LIVEKIT_API_SECRET it picks the pair RoomService calls use.',
   },
   {
     name: 'LIVEKIT_API_SECRET',
     default: null,
-    description: 'LiveKit API secret; required with LIVEKIT_URL or LIVEKIT_API_KEY. Never logged.',
+    description:
+      'LiveKit API secret; required with LIVEKIT_API_KEY unless LIVEKIT_KEYS lists that key. Never logged.',
+  },
+  {
+    name: 'LIVEKIT_KEYS',
+    default: null,
+    description:
+      'Several LiveKit key pairs in livekit-server\'s own format, "key: secret" one per line (or {key1: secret1, key2: secret2}), beside or instead of LIVEKIT_API_KEY/LIVEKIT_API_SECRET: a webhook is verified with the secret of its iss key; RoomService calls use LIVEKIT_API_KEY, or the first pair. Never logged.',
   },
   {
     name: 'API_TOKEN',
@@ -115,6 +124,12 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = Object.freeze([
     default: null,
     description:
       'Comma-separated read-only bearer tokens, each at least 16 characters and none equal to API_TOKEN: they may call every GET route (and /metrics) and get 403 forbidden on any other. Never logged.',
+  },
+  {
+    name: 'API_RATE_LIMIT_PER_MINUTE',
+    default: '6000',
+    description:
+      'Requests a minute each API token may make (requests without a valid token: per client address), integer 0-1000000; 0 turns the limit off. Webhooks, /healthz and /readyz are never limited.',
   },
   {
     name: 'RECONCILE_INTERVAL_SECONDS',
@@ -130,6 +145,12 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = Object.freeze([
     name: 'WEBHOOK_BODY_LIMIT_BYTES',
     default: '1048576',
     description: `Largest webhook body accepted, in bytes, integer 1-${MAX_WEBHOOK_BODY_LIMIT_BYTES} (16 MiB); larger bodies get 413.`,
+  },
+  {
+    name: 'INBOX_RETENTION_DAYS',
+    default: '90',
+    description:
+      'Applied raw webhooks and reconciler observations older than this many days are pruned from the inbox, integer 0-36500; 0 keeps everything. Cycles and the audit trail are kept; rebuild keeps the cycles the pruned entries made.',
   },
   {
     name: 'UNCOUNTED_KINDS',
@@ -199,7 +220,7 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = Object.freeze([
     name: 'DEMO',
     default: 'auto',
     description:
-      'auto, on or off. Demo mode runs the embedded LiveKit emulator and a simulated class, with the public development key pair, on 127.0.0.1 and sqlite:./data/demo.db unless HOST or DATABASE_URL say otherwise; auto turns it on when none of LIVEKIT_URL, LIVEKIT_API_URL, LIVEKIT_API_KEY and LIVEKIT_API_SECRET is set, and refuses a PostgreSQL DATABASE_URL (on allows it). Outside demo mode serve needs LIVEKIT_API_KEY and LIVEKIT_API_SECRET.',
+      'auto, on or off. Demo mode runs the embedded LiveKit emulator and a simulated class, with the public development key pair, on 127.0.0.1 and sqlite:./data/demo.db unless HOST or DATABASE_URL say otherwise; auto turns it on when none of LIVEKIT_URL, LIVEKIT_API_URL, LIVEKIT_API_KEY, LIVEKIT_API_SECRET and LIVEKIT_KEYS is set, and refuses a PostgreSQL DATABASE_URL (on allows it). Outside demo mode serve needs LIVEKIT_API_KEY and LIVEKIT_API_SECRET, or LIVEKIT_KEYS.',
   },
 ]);
 
@@ -423,21 +444,85 @@ function checkLivekitGroup(env: Record<string, unknown>, ctx: z.RefinementCtx): 
     });
   }
   const urlSet = isSet('LIVEKIT_URL') || isSet('LIVEKIT_API_URL');
-  const require = (missing: string, other: string): void => {
-    if (isSet(missing)) return;
-    const because = [urlSet ? 'LIVEKIT_URL' : null, isSet(other) ? other : null].filter(
-      (n) => n !== null,
-    );
-    if (because.length === 0) return;
-    ctx.addIssue({
-      code: 'custom',
-      path: [missing],
-      message: `is required when ${because.join(' or ')} is set`,
-    });
-  };
-  require('LIVEKIT_API_KEY', 'LIVEKIT_API_SECRET');
-  require('LIVEKIT_API_SECRET', 'LIVEKIT_API_KEY');
+  const keysSet = isSet('LIVEKIT_KEYS');
+  // Parsed pairs, or null while LIVEKIT_KEYS is unset or failed its own rule.
+  const pairs = Array.isArray(env['LIVEKIT_KEYS'])
+    ? (env['LIVEKIT_KEYS'] as LiveKitKeyPair[])
+    : null;
+  const apiKey = env['LIVEKIT_API_KEY'];
+  const apiSecret = env['LIVEKIT_API_SECRET'];
+  const problem = (path: string, message: string): void =>
+    ctx.addIssue({ code: 'custom', path: [path], message });
+
+  // A key pair from either source: LIVEKIT_KEYS stands in for both halves.
+  if (!isSet('LIVEKIT_API_KEY') && !keysSet) {
+    const because = [
+      urlSet ? 'LIVEKIT_URL' : null,
+      isSet('LIVEKIT_API_SECRET') ? 'LIVEKIT_API_SECRET' : null,
+    ];
+    const named = because.filter((n) => n !== null);
+    if (named.length > 0)
+      problem('LIVEKIT_API_KEY', `is required when ${named.join(' or ')} is set`);
+  }
+  if (!isSet('LIVEKIT_API_SECRET') && !keysSet) {
+    const because = [
+      urlSet ? 'LIVEKIT_URL' : null,
+      isSet('LIVEKIT_API_KEY') ? 'LIVEKIT_API_KEY' : null,
+    ];
+    const named = because.filter((n) => n !== null);
+    if (named.length > 0)
+      problem('LIVEKIT_API_SECRET', `is required when ${named.join(' or ')} is set`);
+  }
+  if (keysSet && isSet('LIVEKIT_API_SECRET') && !isSet('LIVEKIT_API_KEY')) {
+    problem('LIVEKIT_API_KEY', 'is required when LIVEKIT_API_SECRET is set');
+  }
+  if (pairs !== null && typeof apiKey === 'string') {
+    const listed = pairs.find((p) => p.apiKey === apiKey);
+    if (!isSet('LIVEKIT_API_SECRET') && listed === undefined) {
+      problem(
+        'LIVEKIT_API_SECRET',
+        'is required when LIVEKIT_API_KEY is set and LIVEKIT_KEYS does not list that key',
+      );
+    }
+    if (typeof apiSecret === 'string' && listed !== undefined && listed.apiSecret !== apiSecret) {
+      // Never say which secret is right: both are secrets.
+      problem('LIVEKIT_KEYS', 'gives LIVEKIT_API_KEY a different secret than LIVEKIT_API_SECRET');
+    }
+  }
 }
+
+/**
+ * Every pair webhooks are verified with, LIVEKIT_API_KEY's first, and the pair RoomService calls
+ * are signed with: LIVEKIT_API_KEY's (its secret from LIVEKIT_API_SECRET or LIVEKIT_KEYS), else
+ * the first of LIVEKIT_KEYS. Runs only on a valid environment.
+ */
+function resolveKeyPairs(env: {
+  LIVEKIT_API_KEY?: string | undefined;
+  LIVEKIT_API_SECRET?: string | undefined;
+  LIVEKIT_KEYS?: LiveKitKeyPair[] | undefined;
+}): { apiKey: string | null; apiSecret: string | null; keys: LiveKitKeyPair[] } {
+  const listed = env.LIVEKIT_KEYS ?? [];
+  const key = env.LIVEKIT_API_KEY;
+  const secret =
+    env.LIVEKIT_API_SECRET ?? listed.find((p) => p.apiKey === key)?.apiSecret ?? undefined;
+  const primary =
+    key !== undefined && secret !== undefined ? { apiKey: key, apiSecret: secret } : listed[0];
+  if (primary === undefined) return { apiKey: null, apiSecret: null, keys: [] };
+  const keys = [primary, ...listed.filter((p) => p.apiKey !== primary.apiKey)].map((p) => ({
+    apiKey: p.apiKey,
+    apiSecret: p.apiSecret,
+  }));
+  return { apiKey: primary.apiKey, apiSecret: primary.apiSecret, keys };
+}
+
+const livekitKeys = z.string().transform((s, ctx) => {
+  const parsed = parseLivekitKeys(s);
+  if (!parsed.ok) {
+    ctx.addIssue({ code: 'custom', message: parsed.message });
+    return z.NEVER;
+  }
+  return parsed.pairs;
+});
 
 /** A read token equal to the admin token would make the admin token read-only in effect: refuse. */
 function checkReadTokens(env: Record<string, unknown>, ctx: z.RefinementCtx): void {
@@ -463,8 +548,10 @@ export const envSchema = z
     LIVEKIT_API_URL: optional(livekitUrl),
     LIVEKIT_API_KEY: optional(z.string()),
     LIVEKIT_API_SECRET: optional(z.string()),
+    LIVEKIT_KEYS: optional(livekitKeys),
     API_TOKEN: optional(z.string().min(16, { message: 'must be at least 16 characters' })),
     API_READ_TOKENS: optional(readTokens),
+    API_RATE_LIMIT_PER_MINUTE: withDefault('API_RATE_LIMIT_PER_MINUTE', integer(0, 1_000_000)),
     RECONCILE_INTERVAL_SECONDS: withDefault(
       'RECONCILE_INTERVAL_SECONDS',
       integer(5, MAX_TIMER_SECONDS),
@@ -474,6 +561,7 @@ export const envSchema = z
       'WEBHOOK_BODY_LIMIT_BYTES',
       integer(1, MAX_WEBHOOK_BODY_LIMIT_BYTES),
     ),
+    INBOX_RETENTION_DAYS: withDefault('INBOX_RETENTION_DAYS', integer(0, 36_500)),
     UNCOUNTED_KINDS: withDefault('UNCOUNTED_KINDS', uncountedKinds),
     STATUS_CACHE_ENTRIES: withDefault('STATUS_CACHE_ENTRIES', integer(0, 1_000_000)),
     SQLITE_SYNCHRONOUS: withDefault(
@@ -519,7 +607,9 @@ export const envSchema = z
         env.LIVEKIT_URL === undefined &&
         env.LIVEKIT_API_URL === undefined &&
         env.LIVEKIT_API_KEY === undefined &&
-        env.LIVEKIT_API_SECRET === undefined);
+        env.LIVEKIT_API_SECRET === undefined &&
+        env.LIVEKIT_KEYS === undefined);
+    const pairs = resolveKeyPairs(env);
     return {
       port: env.PORT,
       host: env.HOST ?? (runsDemo ? DEMO_DEFAULT_HOST : DEFAULT_HOST),
@@ -527,14 +617,17 @@ export const envSchema = z
         env.DATABASE_URL ?? (runsDemo ? DEMO_DEFAULT_DATABASE_URL : DEFAULT_DATABASE_URL),
       livekit: {
         url: env.LIVEKIT_URL ?? env.LIVEKIT_API_URL ?? null,
-        apiKey: env.LIVEKIT_API_KEY ?? null,
-        apiSecret: env.LIVEKIT_API_SECRET ?? null,
+        apiKey: pairs.apiKey,
+        apiSecret: pairs.apiSecret,
+        keys: pairs.keys,
         timeoutMs: env.LIVEKIT_TIMEOUT_SECONDS * SECOND,
       },
       apiToken: env.API_TOKEN ?? null,
       apiReadTokens: env.API_READ_TOKENS ?? [],
+      apiRateLimitPerMinute: env.API_RATE_LIMIT_PER_MINUTE,
       reconcileIntervalMs: env.RECONCILE_INTERVAL_SECONDS * SECOND,
       webhookBodyLimitBytes: env.WEBHOOK_BODY_LIMIT_BYTES,
+      inboxRetentionMs: env.INBOX_RETENTION_DAYS * DAY,
       uncountedKinds: env.UNCOUNTED_KINDS,
       statusCacheEntries: env.STATUS_CACHE_ENTRIES,
       sqliteSynchronous: env.SQLITE_SYNCHRONOUS,
@@ -577,10 +670,21 @@ export interface Config {
      * Env `LIVEKIT_URL` or its alias `LIVEKIT_API_URL`; null when neither is set (no reconciliation).
      */
     readonly url: string | null;
-    /** Env `LIVEKIT_API_KEY`; null when unset. Set whenever `url` is set. */
+    /**
+     * The key RoomService calls are signed with: env `LIVEKIT_API_KEY`, else the first pair of
+     * `LIVEKIT_KEYS`; null when neither is set. Set whenever `url` is set.
+     */
     readonly apiKey: string | null;
-    /** Env `LIVEKIT_API_SECRET`; null when unset. Set exactly when `apiKey` is. Secret. */
+    /**
+     * The secret of `apiKey`: env `LIVEKIT_API_SECRET`, or that key's secret in `LIVEKIT_KEYS`.
+     * Set exactly when `apiKey` is. Secret.
+     */
     readonly apiSecret: string | null;
+    /**
+     * Every pair a webhook may be signed with (key rotation): `apiKey`'s first, then the rest of
+     * `LIVEKIT_KEYS` in their order, each key once. Empty exactly when `apiKey` is null. Secret.
+     */
+    readonly keys: readonly LiveKitKeyPair[];
     /** RoomService request timeout in ms. Env `LIVEKIT_TIMEOUT_SECONDS` (1-60), default 10 s. */
     readonly timeoutMs: number;
   };
@@ -588,10 +692,20 @@ export interface Config {
   readonly apiToken: string | null;
   /** Read-only bearer tokens (GET routes only), distinct, 16+ characters each. Env `API_READ_TOKENS`. Secret. */
   readonly apiReadTokens: readonly string[];
+  /**
+   * Requests a minute per API token (per client address without a valid token); 0 = no limit.
+   * Env `API_RATE_LIMIT_PER_MINUTE`, default 6000. Never applies to webhooks, /healthz, /readyz.
+   */
+  readonly apiRateLimitPerMinute: number;
   /** Time between reconcile passes in ms. Env `RECONCILE_INTERVAL_SECONDS` (≥ 5), default 120 s. */
   readonly reconcileIntervalMs: number;
   /** Largest webhook body in bytes. Env `WEBHOOK_BODY_LIMIT_BYTES` (1 to 16 MiB), default 1048576 (1 MiB). */
   readonly webhookBodyLimitBytes: number;
+  /**
+   * Applied inbox entries older than this (by LiveKit's `createdAt`) are pruned, in ms; 0 keeps
+   * everything. Env `INBOX_RETENTION_DAYS` (0-36500), default 90 days.
+   */
+  readonly inboxRetentionMs: number;
   /**
    * Participant kind names (upper case, no duplicates) not counted as attendance. Env
    * `UNCOUNTED_KINDS`, default EGRESS, INGRESS, AGENT, BRIDGE; empty when set to `none`.

@@ -17,3 +17,4 @@ export {
   type LogLevel,
 } from './config-schema.js';
 export { ConfigError, loadConfig, type ConfigProblem } from './load-config.js';
+export { parseLivekitKeys, type LiveKitKeyPair } from './livekit-keys.js';

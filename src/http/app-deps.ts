@@ -4,6 +4,7 @@ import type {
   AnalyticsService,
   AttendanceQuery,
   OutboxService,
+  ReadinessProbe,
   Reconciler,
   RoomVerifier,
   SessionService,
@@ -28,6 +29,17 @@ export interface AppDeps {
   /** API_READ_TOKENS: GET routes only (403 `forbidden` otherwise). */
   apiReadTokens?: readonly string[];
   webhookBodyLimitBytes: number;
+  /** API_RATE_LIMIT_PER_MINUTE: requests a minute per token (per address without one); 0 or absent: none. */
+  apiRateLimitPerMinute?: number;
+  /** GET /readyz (no token); absent: no readiness route. */
+  readiness?: ReadinessProbe;
+  /** Called once per answered request with its route pattern (for the latency histogram). */
+  observeRequest?: (r: {
+    method: string;
+    route: string;
+    statusCode: number;
+    seconds: number;
+  }) => void;
   /** Prometheus text for GET /metrics. */
   renderMetrics?: () => Promise<{ contentType: string; body: string }>;
   /** `GET /api/v1/outbox`; the route is absent without it. */

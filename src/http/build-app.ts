@@ -4,15 +4,19 @@ import Fastify, {
   type FastifyBaseLogger,
   type FastifyError,
   type FastifyInstance,
+  type FastifyRequest,
 } from 'fastify';
 import { AttendanceError } from '../core/index.js';
 import type { AppDeps } from './app-deps.js';
-import { createTokenResolver, isReadMethod } from './bearer-auth.js';
+import { createTokenResolver, isReadMethod, type TokenRole } from './bearer-auth.js';
 import { dashboardRoutes } from './dashboard/index.js';
 import { HTTP_ERRORS, HttpError, type HttpErrorCode } from './error-registry.js';
+import { registerRateLimit } from './rate-limit.js';
+import { registerSecurityHeaders } from './security-headers.js';
 import { analyticsRoutes } from './routes/analytics-route.js';
 import { attendanceRoutes } from './routes/attendance-routes.js';
 import { outboxRoutes } from './routes/outbox-route.js';
+import { readinessRoutes } from './routes/readiness-route.js';
 import { reconcileRoutes } from './routes/reconcile-route.js';
 import { sessionRoutes } from './routes/session-routes.js';
 import { webhookRoutes } from './routes/webhook-route.js';
@@ -84,6 +88,20 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     },
   });
 
+  const observe = deps.observeRequest;
+  if (observe) {
+    // The route pattern, never the URL: room names and identities are not label values.
+    app.addHook('onResponse', (req, reply, done) => {
+      observe({
+        method: req.method,
+        route: req.routeOptions.url ?? 'unmatched',
+        statusCode: reply.statusCode,
+        seconds: reply.elapsedTime / 1000,
+      });
+      done();
+    });
+  }
+
   if (deps.logger.isLevelEnabled('debug')) {
     // Access lines only at debug: at webhook rates they would dominate the log.
     app.addHook('onResponse', (req, reply, done) => {
@@ -119,11 +137,32 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       .status(500)
       .send({ error: 'internal_error', message: HTTP_ERRORS.internal_error.message });
   });
+  // Ajv's type coercion turns `?limit=1e309` into Infinity and then skips `maximum` (and
+  // `-1e309` skips `minimum`): no query or path value may be a number that is not finite.
+  app.addHook('preHandler', (req, _reply, done) => {
+    const values = [req.query, req.params].flatMap((o): unknown[] =>
+      typeof o === 'object' && o !== null ? Object.values(o) : [],
+    );
+    if (values.some((v) => typeof v === 'number' && !Number.isFinite(v))) {
+      done(new HttpError('invalid_request', 'numbers in the query must be finite'));
+    } else done();
+  });
   app.setNotFoundHandler((req, reply) => {
     const path = req.url.split('?')[0] ?? '';
     const shown = path.length > MAX_ECHOED_PATH ? `${path.slice(0, MAX_ECHOED_PATH)}…` : path;
     reply.status(404).send({ error: 'not_found', message: `no route ${req.method} ${shown}` });
   });
+
+  // The token's role, resolved once per request: the rate limit keys by it, the API scope checks it.
+  const tokenRole = createTokenResolver({ admin: deps.apiToken, read: deps.apiReadTokens ?? [] });
+  const roles = new WeakMap<FastifyRequest, TokenRole | null>();
+  const roleOf = (req: FastifyRequest): TokenRole | null => {
+    let role = roles.get(req);
+    if (role === undefined) roles.set(req, (role = tokenRole(req.headers.authorization)));
+    return role;
+  };
+  await registerRateLimit(app, { perMinute: deps.apiRateLimitPerMinute ?? 0, roleOf });
+  await registerSecurityHeaders(app);
 
   await app.register(swagger, {
     openapi: {
@@ -133,7 +172,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
         version: deps.version,
         description:
           'Who attended a LiveKit meeting, and for how long: verified webhooks reconciled with RoomService. ' +
-          '`GET /healthz` (no token) is a liveness check only: it answers 200 `{"status":"ok"}` while the process serves HTTP and checks neither the database nor LiveKit.',
+          '`GET /healthz` (no token) is a liveness check only: it answers 200 `{"status":"ok"}` while the process serves HTTP and checks neither the database nor LiveKit. ' +
+          '`GET /readyz` (no token) is readiness: 200 when the database answers and is migrated, else 503.',
       },
       components: { securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer' } } },
     },
@@ -145,13 +185,13 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     version: deps.version,
   }));
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  await app.register(async (scope) => readinessRoutes(scope, deps));
   await app.register(async (scope) => webhookRoutes(scope, deps));
   // Everything that needs the token lives in this one scope, and the hook belongs to the scope's
   // routes, not to URL prefixes: no spelling of a path (percent-encoding, a query) can skip it.
-  const tokenRole = createTokenResolver({ admin: deps.apiToken, read: deps.apiReadTokens ?? [] });
   await app.register(async (scope) => {
     scope.addHook('onRequest', (req, _reply, done) => {
-      const role = tokenRole(req.headers.authorization);
+      const role = roleOf(req);
       if (role === null)
         done(new HttpError('unauthorized', 'send Authorization: Bearer <API_TOKEN>'));
       else if (role === 'read' && !isReadMethod(req.method))

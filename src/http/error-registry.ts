@@ -21,6 +21,11 @@ export const HTTP_ERRORS = {
     message: 'The request body is larger than the configured limit.',
   },
   unsupported_media_type: { status: 415, message: 'Unsupported Content-Type.' },
+  rate_limited: {
+    status: 429,
+    message:
+      'Too many requests with this token (or from this address); retry after Retry-After seconds.',
+  },
   uri_too_long: { status: 414, message: 'A path segment is longer than the service accepts.' },
   reconcile_busy: {
     status: 503,

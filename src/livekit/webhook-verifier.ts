@@ -30,6 +30,41 @@ function decodeExactUtf8(bytes: Uint8Array): string | null {
   }
 }
 
+/** One API key and its secret (the config's `LiveKitKeyPair`). */
+export interface WebhookKeyPair {
+  apiKey: string;
+  apiSecret: string;
+}
+
+/** A JWT part's JSON object, or null for anything that is not base64url of a JSON object. */
+function decodePart(part: string | undefined): Record<string, unknown> | null {
+  if (part === undefined || !/^[A-Za-z0-9_-]+$/.test(part)) return null;
+  try {
+    const value: unknown = JSON.parse(Buffer.from(part, 'base64url').toString('utf8'));
+    return typeof value === 'object' && value !== null && !Array.isArray(value)
+      ? (value as Record<string, unknown>)
+      : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * The `alg` and `iss` of a compact JWT, read without verifying anything: to refuse algorithms
+ * LiveKit never uses and to pick the secret the token is verified with. Null for anything that
+ * is not three parts with JSON header and payload.
+ */
+function peekToken(token: string): { alg: unknown; iss: unknown } | null {
+  const parts = token.split('.');
+  if (parts.length !== 3) return null;
+  const header = decodePart(parts[0]);
+  const payload = decodePart(parts[1]);
+  return header === null || payload === null ? null : { alg: header['alg'], iss: payload['iss'] };
+}
+
+/** LiveKit signs webhooks with HS256 only (protocol: auth.AccessToken); anything else is refused. */
+const WEBHOOK_JWT_ALG = 'HS256';
+
 /**
  * Verifies LiveKit webhooks the way `livekit-server-sdk`'s `WebhookReceiver` does (the SDK's
  * `TokenVerifier`: JWT signed with the API secret, `iss` = API key, `exp` required, the SDK's
@@ -40,20 +75,44 @@ function decodeExactUtf8(bytes: Uint8Array): string | null {
  * Token and hash are checked before anything is parsed, so a parse failure can only come from a body
  * whose signature already checked out: those are "malformed" (400). Everything else is
  * "unauthorized" (401): nothing unverified is ever accepted. An empty key or secret verifies nothing.
+ *
+ * With several pairs (`LIVEKIT_KEYS`, key rotation) the token's `iss` picks the secret it is
+ * verified with, as livekit-server's key provider does; an `iss` no pair has is "unauthorized".
  */
-export function createWebhookVerifier(opts: {
-  apiKey: string;
-  apiSecret: string;
-}): WebhookVerifier {
-  const configured = opts.apiKey !== '' && opts.apiSecret !== '';
-  const tokens = configured ? new TokenVerifier(opts.apiKey, opts.apiSecret) : null;
+export function createWebhookVerifier(
+  opts: WebhookKeyPair | { keys: readonly WebhookKeyPair[] },
+): WebhookVerifier {
+  const pairs = 'keys' in opts ? opts.keys : [opts];
+  // A Map, so that an `iss` such as `__proto__` finds nothing.
+  const verifiers = new Map<string, TokenVerifier>();
+  for (const p of pairs) {
+    if (p.apiKey !== '' && p.apiSecret !== '' && !verifiers.has(p.apiKey)) {
+      verifiers.set(p.apiKey, new TokenVerifier(p.apiKey, p.apiSecret));
+    }
+  }
+  const only = verifiers.size === 1 ? [...verifiers.values()][0]! : null;
   return {
     async verify(rawBody, authorization) {
       if (!authorization) {
         return { ok: false, reason: 'unauthorized', message: 'missing Authorization header' };
       }
-      if (tokens === null) {
+      if (verifiers.size === 0) {
         return { ok: false, reason: 'unauthorized', message: 'no LiveKit API key configured' };
+      }
+      const peeked = peekToken(authorization);
+      if (peeked !== null && peeked.alg !== WEBHOOK_JWT_ALG) {
+        // jose would take any HMAC algorithm with the secret (and `none` never): LiveKit uses one.
+        return { ok: false, reason: 'unauthorized', message: 'token is not signed with HS256' };
+      }
+      // One pair: the SDK checks `iss` itself (and names a wrong one as a claim failure).
+      const iss = typeof peeked?.iss === 'string' ? peeked.iss : '';
+      const tokens = only ?? verifiers.get(iss);
+      if (tokens === undefined) {
+        return {
+          ok: false,
+          reason: 'unauthorized',
+          message: 'unknown API key (iss) or malformed token',
+        };
       }
       let claims: { sha256?: unknown };
       try {

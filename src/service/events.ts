@@ -3,7 +3,16 @@ import type { ReconcileReport } from './reconcile-report.js';
 
 /** Typed events (`scope:thing:phase`) that logs, metrics and tests subscribe to. */
 export interface ServiceEventMap {
-  'webhook:event:accepted': [{ id: string; type: string; room: string | null }];
+  'webhook:event:accepted': [
+    {
+      id: string;
+      type: string;
+      room: string | null;
+      /** LiveKit's createdAt and when it was committed here (for the lag metric). */
+      createdAtMs: number;
+      storedAtMs: number;
+    },
+  ];
   'webhook:event:duplicate': [{ id: string; type: string }];
   'webhook:event:ignored': [{ id: string; type: string }];
   'webhook:event:rejected': [{ reason: 'unauthorized' | 'malformed'; message: string }];

@@ -14,6 +14,12 @@ export {
 export * from './session-format.js';
 export { ServiceEvents, type ServiceEventMap } from './events.js';
 export { InboxProcessor } from './inbox-processor.js';
+export {
+  InboxRetention,
+  RETENTION_BATCH,
+  RETENTION_LEASE,
+  type PruneRunResult,
+} from './inbox-retention.js';
 export { WebhookIngestor, type IngestOutcome } from './ingest.js';
 export { ReconcileScheduler } from './reconcile-scheduler.js';
 export * from './reconcile-report.js';
@@ -31,7 +37,7 @@ export {
   type OutboundSender,
   type OutboundSendResult,
 } from './standard-webhook-sender.js';
-export { rebuildFromJournal, type RebuildResult } from './rebuild.js';
+export { rebuildFromJournal, REBUILD_PRUNED_SLACK_MS, type RebuildResult } from './rebuild.js';
 export { LiveRooms, type LiveSnapshot } from './live-rooms.js';
 export { WebhookHealth, type WebhookHealthStatus } from './webhook-health.js';
 export {
@@ -41,3 +47,9 @@ export {
   type AnalyticsQuery,
 } from './analytics.js';
 export { analyticsJson, analyticsCsv, ANALYTICS_CSV_COLUMNS } from './analytics-format.js';
+export {
+  ReadinessProbe,
+  READINESS_CHECK_TIMEOUT_MS,
+  type DatabaseCheckError,
+  type ReadinessReport,
+} from './readiness.js';

@@ -106,6 +106,8 @@ export class WebhookIngestor {
           id: event.id,
           type: event.type,
           room: entry.room,
+          createdAtMs: entry.createdAtMs,
+          storedAtMs: this.deps.clock.now(),
         });
       } else {
         this.deps.events.emit('webhook:event:duplicate', { id: event.id, type: event.type });

@@ -16,6 +16,14 @@ import type { StoreWriter } from './store-writer.js';
 /** Entries read per query while a room is replayed (all inside the room's one transaction). */
 const PAGE = 1_000;
 
+/**
+ * How far past a room's prune horizon a cycle's join must be for `rebuild` to recompute it. An
+ * entry about a cycle is dated at or after its join, by LiveKit's clock (webhooks) or ours
+ * (observations), which may differ by minutes: a cycle that joined just after the horizon may
+ * still have lost an entry to pruning. One hour is far more than any skew seen.
+ */
+export const REBUILD_PRUNED_SLACK_MS = 60 * 60_000;
+
 export interface RebuildResult {
   /** Entries in the inbox. */
   total: number;
@@ -24,6 +32,12 @@ export interface RebuildResult {
   /** Entries left unprocessed (unreadable), and rooms whose replay failed and kept their state. */
   unprocessed: number;
   failedRooms: string[];
+  /**
+   * Cycles kept as they were because the inbox entries they came from may have been pruned
+   * (INBOX_RETENTION_DAYS): joined at or before their room's prune horizon plus
+   * {@link REBUILD_PRUNED_SLACK_MS}, or with no known join.
+   */
+  keptCycles: number;
 }
 
 /**
@@ -48,6 +62,7 @@ export async function rebuildFromJournal(deps: {
   let applied = 0;
   let unreadable = 0;
   let done = 0;
+  let keptCycles = 0;
   const failedRooms: string[] = [];
   for (const room of await writer.store.listJournalRooms()) {
     try {
@@ -62,6 +77,7 @@ export async function rebuildFromJournal(deps: {
       );
       applied += r.applied;
       unreadable += r.unreadable;
+      keptCycles += r.kept;
       done += r.applied + r.unreadable;
     } catch (e: unknown) {
       failedRooms.push(room);
@@ -70,7 +86,13 @@ export async function rebuildFromJournal(deps: {
     deps.onProgress?.(done);
   }
   const { unprocessed } = await writer.store.countInbox();
-  return { total, applied, unprocessed: Math.max(unprocessed, unreadable), failedRooms };
+  return {
+    total,
+    applied,
+    unprocessed: Math.max(unprocessed, unreadable),
+    failedRooms,
+    keptCycles,
+  };
 }
 
 async function replayRoom(
@@ -78,13 +100,30 @@ async function replayRoom(
   room: string,
   now: () => number,
   logger: Logger,
-): Promise<{ applied: number; unreadable: number }> {
+): Promise<{ applied: number; unreadable: number; kept: number }> {
   // What readers saw before: the rebuild records what it changed, not the replayed history.
   const before = new Map<string, { cycle: Cycle; view: CycleAuditView | null }>();
   for (const cycle of await tx.listRoomCycles(room)) {
     before.set(cycle.sid, { cycle, view: cycleAuditView(cycle) });
   }
-  await tx.resetRoom(room);
+  // Retention: what the retained inbox no longer covers stays as it is; the rest is recomputed,
+  // and the retained entries are folded over the kept cycles too (the fold ignores what a cycle
+  // already holds, so a kept cycle only gains what is newer).
+  const horizon = await tx.getPruneHorizon(room);
+  const keepThroughMs = horizon === null ? undefined : horizon + REBUILD_PRUNED_SLACK_MS;
+  const kept =
+    keepThroughMs === undefined
+      ? 0
+      : [...before.values()].filter(
+          ({ cycle }) => cycle.joinedAtMs === null || cycle.joinedAtMs <= keepThroughMs,
+        ).length;
+  await tx.resetRoom(room, keepThroughMs === undefined ? undefined : { keepThroughMs });
+  if (kept > 0) {
+    logger.info(
+      { room, kept, prunedThrough: new Date(horizon ?? 0).toISOString() },
+      'rebuild keeps cycles whose inbox entries were pruned',
+    );
+  }
   let afterSeq = 0;
   let applied = 0;
   let unreadable = 0;
@@ -124,5 +163,5 @@ async function replayRoom(
     ...auditRemovedCycles({ before, remaining: new Set(after.map((c) => c.sid)), atMs }),
   ];
   if (records.length > 0) await tx.appendAudit(records);
-  return { applied, unreadable };
+  return { applied, unreadable, kept };
 }

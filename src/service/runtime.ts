@@ -6,11 +6,13 @@ import type { AttendanceMetrics } from '../telemetry/index.js';
 import type { AttendanceQuery } from './attendance-query.js';
 import type { ServiceEvents } from './events.js';
 import type { InboxProcessor } from './inbox-processor.js';
+import type { InboxRetention } from './inbox-retention.js';
 import type { WebhookIngestor } from './ingest.js';
 import type { OutboundRecorder } from './outbound-recorder.js';
 import type { OutboxDeliverer } from './outbox-deliverer.js';
 import type { OutboxService } from './outbox-service.js';
 import type { SessionEventWatcher } from './session-event-watcher.js';
+import type { ReadinessProbe } from './readiness.js';
 import type { ReconcileScheduler } from './reconcile-scheduler.js';
 import type { Reconciler } from './reconciler.js';
 import type { RoomVerifier } from './room-verifier.js';
@@ -22,6 +24,11 @@ export interface LiveKitTarget {
   url: string | null;
   apiKey: string;
   apiSecret: string;
+  /**
+   * Every pair webhooks may be signed with (LIVEKIT_KEYS, key rotation), `apiKey`'s among them;
+   * absent: `apiKey`/`apiSecret` alone. RoomService calls always use `apiKey`.
+   */
+  keys?: readonly { apiKey: string; apiSecret: string }[];
   timeoutMs: number;
 }
 
@@ -40,6 +47,10 @@ export interface Runtime {
   roomVerifier: RoomVerifier;
   sessions: SessionService;
   scheduler: ReconcileScheduler;
+  /** GET /readyz. The outbox wires its backlog in through the probe's `outboxBacklog`. */
+  readiness: ReadinessProbe;
+  /** INBOX_RETENTION_DAYS: prunes applied inbox entries; `serve` starts it. */
+  retention: InboxRetention;
   livekit: LiveKitTarget;
   outbox: OutboxService;
   /** Outbound attendance events; null when EVENT_WEBHOOK_URLS is unset. */

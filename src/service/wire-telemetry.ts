@@ -11,6 +11,7 @@ export function wireTelemetry(
   const log = logger.child({ area: 'service' });
   events.on('webhook:event:accepted', (e) => {
     metrics.webhooksReceived.inc({ outcome: 'accepted' });
+    metrics.webhookLag.observe((e.storedAtMs - e.createdAtMs) / 1000);
     log.debug({ eventId: e.id, event: e.type, room: e.room }, 'webhook accepted');
   });
   events.on('webhook:event:duplicate', (e) => {

@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import { deferBookkeeping } from './bookkeeping-writes.js';
-import { runMigrations } from './run-migrations.js';
+import { listPendingMigrations, runMigrations } from './run-migrations.js';
 import { createStoreOps } from './store-ops.js';
 import type { StoreDriver, StoreLogger } from './store-driver.js';
 import type { AttendanceStore, ReadCache, StoreOps } from './store.js';
@@ -97,6 +97,10 @@ export function createKyselyStore(driver: StoreDriver, logger?: StoreLogger): At
 
     migrate() {
       return runMigrations(driver, logger);
+    },
+
+    listPendingMigrations() {
+      return listPendingMigrations(driver);
     },
 
     async close() {

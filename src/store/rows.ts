@@ -82,8 +82,14 @@ export interface LeaseTable {
   token: Generated<number>;
 }
 
+export interface InboxPruneHorizonTable {
+  room: string;
+  pruned_through_ms: number;
+}
+
 export interface Database {
   inbox: InboxTable;
+  inbox_prune_horizons: InboxPruneHorizonTable;
   cycles: CycleTable;
   room_incarnations: RoomIncarnationTable;
   room_verifications: RoomVerificationTable;

@@ -7,6 +7,7 @@ import { createInboxOps } from './inbox-ops.js';
 import { createOutboxOps } from './outbox-ops.js';
 import { createOverrideOps } from './override-ops.js';
 import { createRoomOps } from './room-ops.js';
+import { createRetentionOps } from './retention-ops.js';
 import { createRoomPageOps } from './room-page-ops.js';
 import type { Database } from './rows.js';
 import { createSessionOps } from './session-ops.js';
@@ -32,6 +33,7 @@ export function createStoreOps(db: Kysely<Database>, driver: OpsDriver): StoreOp
     ...createTallyOps(db),
     ...createCompletedPassOps(db),
     ...createOutboxOps(db, driver),
+    ...createRetentionOps(db),
 
     async countUnprocessed(max) {
       const row = await db
@@ -62,11 +64,22 @@ export function createStoreOps(db: Kysely<Database>, driver: OpsDriver): StoreOp
       return (await query.executeTakeFirst()) !== undefined;
     },
 
-    async resetRoom(room) {
+    async resetRoom(room, opts) {
       // The audit trail and webhook tallies stay: they record what happened, not derived state.
-      await db.deleteFrom('cycles').where('room', '=', room).execute();
-      await db.deleteFrom('room_incarnations').where('room', '=', room).execute();
       // Outbound events already written stay: they were sent, or are owed, for what happened.
+      const keep = opts?.keepThroughMs;
+      await db
+        .deleteFrom('cycles')
+        .where('room', '=', room)
+        .$if(keep !== undefined, (qb) =>
+          qb.where('joined_at_ms', 'is not', null).where('joined_at_ms', '>', keep ?? 0),
+        )
+        .execute();
+      await db
+        .deleteFrom('room_incarnations')
+        .where('room', '=', room)
+        .$if(keep !== undefined, (qb) => qb.where('finished_at_ms', '>', keep ?? 0))
+        .execute();
       await db
         .updateTable('inbox')
         .set({ processed_at_ms: null, attempts: 0, last_error: null })

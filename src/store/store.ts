@@ -88,6 +88,13 @@ export interface WebhookTally {
   duplicates: number;
 }
 
+/** An applied inbox entry old enough to prune. */
+export interface PrunableEntry {
+  seq: number;
+  room: string | null;
+  createdAtMs: number;
+}
+
 /** The last reconcile pass over every room that LiveKit answered completely. */
 export interface CompletedPass {
   startedAtMs: number;
@@ -354,9 +361,25 @@ export interface StoreOps extends SessionStoreOps, OutboxStoreOps {
   /**
    * Deletes one room's derived state (cycles, finished incarnations) and marks its inbox entries
    * unprocessed, for a replay inside the same transaction. Room verifications stay: they record
-   * LiveKit's answers about the room, not something the journal replays.
+   * LiveKit's answers about the room, not something the journal replays. `keepThroughMs`: keep
+   * the cycles that joined at or before it (or whose join is unknown) and the incarnations that
+   * finished at or before it, as they are (what a pruned inbox can no longer rebuild).
    */
-  resetRoom(room: string): Promise<void>;
+  resetRoom(room: string, opts?: { keepThroughMs?: number }): Promise<void>;
+
+  /**
+   * Up to `limit` applied inbox entries created before `beforeMs`, oldest first: candidates for
+   * pruning (read outside a transaction; `pruneInbox` checks them again).
+   */
+  listPrunableInbox(beforeMs: number, limit: number): Promise<PrunableEntry[]>;
+  /**
+   * Deletes those of `seqs` that are still applied and created before `beforeMs`, and raises each
+   * room's prune horizon to the newest `created_at_ms` deleted. Call inside a write transaction
+   * holding the entries' rooms (a rebuild of the room then sees the inbox and horizon together).
+   */
+  pruneInbox(seqs: readonly number[], beforeMs: number): Promise<PrunableEntry[]>;
+  /** The newest LiveKit time pruned from this room's inbox; null if nothing was. */
+  getPruneHorizon(room: string): Promise<number | null>;
 }
 
 /**
@@ -396,5 +419,10 @@ export interface AttendanceStore extends StoreOps {
   releaseLease(name: string, holder: string): Promise<void>;
   /** Applies pending migrations; never throws for "nothing to do". */
   migrate(): Promise<{ applied: string[] }>;
+  /**
+   * Migrations of this version not yet applied to the database (empty: up to date), read without
+   * changing anything, for readiness. Throws when the database does not answer.
+   */
+  listPendingMigrations(): Promise<string[]>;
   close(): Promise<void>;
 }

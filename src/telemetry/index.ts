@@ -15,6 +15,7 @@ export {
   createMetrics,
   type AttendanceMetrics,
   type CreateMetricsOptions,
+  type HttpRequestObservation,
   type LabelledCounter,
   type OutboundOutcome,
   type PlainCounter,

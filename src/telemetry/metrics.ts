@@ -31,6 +31,26 @@ export type OutboundOutcome = (typeof OUTBOUND_OUTCOMES)[number];
  */
 const PASS_DURATION_BUCKETS_SECONDS = [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300];
 
+/**
+ * Webhook lag in seconds, LiveKit's `createdAt` (whole seconds) to committed: LiveKit queues and
+ * retries for up to ~30 s, and the inbox retry loop applies stored leftovers every 10 s.
+ */
+const WEBHOOK_LAG_BUCKETS_SECONDS = [0.5, 1, 2, 5, 10, 30, 60, 120, 300, 900, 3600];
+
+/** HTTP latency in seconds: status reads take milliseconds, a manual reconcile pass minutes. */
+const HTTP_DURATION_BUCKETS_SECONDS = [
+  0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60,
+];
+
+/** One answered HTTP request, as `observeRequest` takes it. */
+export interface HttpRequestObservation {
+  method: string;
+  /** The route pattern (`/api/v1/rooms/:room/attendance`), never the URL; `unmatched` for 404s. */
+  route: string;
+  statusCode: number;
+  seconds: number;
+}
+
 /** A counter whose label values are checked by the compiler. */
 export interface LabelledCounter<L extends Record<string, string>> {
   inc(labels: L, value?: number): void;
@@ -63,6 +83,20 @@ export interface AttendanceMetrics {
   readonly outboundDeliveries: LabelledCounter<{ outcome: OutboundOutcome }>;
   /** Outbound events waiting to be delivered; set after each delivery round. */
   readonly outboxBacklog: { set(value: number): void };
+  /** LiveKit `createdAt` → committed, for each webhook stored; negative lags (skew) count as 0. */
+  readonly webhookLag: { observe(seconds: number): void };
+  /** HTTP latency by method, route pattern and status class. */
+  observeRequest(r: HttpRequestObservation): void;
+  /**
+   * Exports `livekit_attendance_reconcile_pass_age_seconds`, read at each scrape: seconds since
+   * `lastCompletedAtMs()` (the last complete pass of any instance), or since `sinceMs` (the
+   * process start) while none has completed. A failed read keeps the previous value.
+   */
+  trackReconcilePassAge(opts: {
+    lastCompletedAtMs: () => Promise<number | null>;
+    now: () => number;
+    sinceMs: number;
+  }): void;
   /** Prometheus text exposition of every metric in `registry`. */
   render(): Promise<string>;
   /** The Content-Type that goes with `render()`. */
@@ -153,6 +187,19 @@ export function createMetrics(options: CreateMetricsOptions = {}): AttendanceMet
     help: 'Outbound attendance events waiting to be delivered (pending).',
     registers,
   });
+  const webhookLag = new Histogram({
+    name: `${METRIC_PREFIX}webhook_lag_seconds`,
+    help: "Seconds from LiveKit's createdAt of a webhook to its commit in the inbox (LiveKit's clock against ours).",
+    buckets: WEBHOOK_LAG_BUCKETS_SECONDS,
+    registers,
+  });
+  const httpDuration = new Histogram({
+    name: `${METRIC_PREFIX}http_request_duration_seconds`,
+    help: 'HTTP request latency in seconds by method, route pattern and status class.',
+    labelNames: ['method', 'route', 'status_class'] as const,
+    buckets: HTTP_DURATION_BUCKETS_SECONDS,
+    registers,
+  });
 
   // Export every known label value from the start, so rate() and alerts see 0 rather than no series.
   for (const outcome of WEBHOOK_OUTCOMES) webhooksReceived.labels({ outcome }).inc(0);
@@ -178,6 +225,28 @@ export function createMetrics(options: CreateMetricsOptions = {}): AttendanceMet
     sqliteLockWaits,
     outboundDeliveries,
     outboxBacklog,
+    webhookLag: { observe: (seconds) => webhookLag.observe(Math.max(0, seconds)) },
+    observeRequest: (r) =>
+      httpDuration.observe(
+        { method: r.method, route: r.route, status_class: `${Math.floor(r.statusCode / 100)}xx` },
+        r.seconds,
+      ),
+    trackReconcilePassAge(opts) {
+      if (registry.getSingleMetric(`${METRIC_PREFIX}reconcile_pass_age_seconds`)) return;
+      new Gauge({
+        name: `${METRIC_PREFIX}reconcile_pass_age_seconds`,
+        help: 'Seconds since the last reconcile pass that LiveKit answered for every room completed (any instance); since this process started while none has.',
+        registers,
+        async collect() {
+          try {
+            const last = await opts.lastCompletedAtMs();
+            this.set(Math.max(0, (opts.now() - (last ?? opts.sinceMs)) / 1000));
+          } catch {
+            // The database did not answer this scrape: keep the last value, still export the rest.
+          }
+        },
+      });
+    },
     render: () => registry.metrics(),
     contentType: registry.contentType,
   };

@@ -128,7 +128,7 @@ describe('long-running commands as real processes', () => {
     const r = await run(['serve', '--port', '0'], { ...NO_LIVEKIT, DEMO: 'off' }, dir);
     expect(r.code).toBe(1);
     expect(r.output).toBe(
-      'livekit-attendance: LIVEKIT_API_KEY and LIVEKIT_API_SECRET are not set (DEMO=off): set them to the key pair LiveKit signs webhooks with, or DEMO=on to run the demo.\n',
+      'livekit-attendance: LIVEKIT_API_KEY and LIVEKIT_API_SECRET are not set (DEMO=off): set them (or LIVEKIT_KEYS) to the key pair LiveKit signs webhooks with, or DEMO=on to run the demo.\n',
     );
   });
 

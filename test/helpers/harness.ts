@@ -57,6 +57,14 @@ export async function createHarness(opts: {
       url: opts.livekitUrl ?? null,
       apiKey: DEV_KEY,
       apiSecret: DEV_SECRET,
+      // LIVEKIT_KEYS in `env`: webhooks verify against the configured pairs (key rotation).
+      ...(config.livekit.keys.length > 0 && opts.env?.LIVEKIT_KEYS !== undefined
+        ? {
+            apiKey: config.livekit.apiKey ?? DEV_KEY,
+            apiSecret: config.livekit.apiSecret ?? DEV_SECRET,
+            keys: config.livekit.keys,
+          }
+        : {}),
       timeoutMs: 2_000,
     },
     ...(opts.clock ? { clock: opts.clock } : {}),

@@ -163,6 +163,7 @@ describeEachDialect('attendance API', (dialect) => {
       '/api/v1/sessions/{id}/attendance',
       '/api/v1/sessions/{id}/participants/{identity}',
       '/api/v1/sessions/{id}/participants/{identity}/override',
+      '/readyz',
       '/webhooks/livekit',
     ]);
     const status = doc.paths['/api/v1/rooms/{room}/participants/{identity}'].get;

@@ -89,7 +89,12 @@ describeEachDialect('migration 0003 (evidence columns)', (dialect) => {
     const store = await openStore(database.url);
     try {
       expect(await store.migrate()).toEqual({
-        applied: ['0003-evidence-and-journal', '0004-sessions', '0005-outbox'],
+        applied: [
+          '0003-evidence-and-journal',
+          '0004-sessions',
+          '0005-outbox',
+          '0006-inbox-retention',
+        ],
       });
       const cycles = await store.listRoomCycles('r');
       const verdict = (c: Cycle) => [

@@ -51,6 +51,7 @@ describeEachDialect('store migrations', (dialect) => {
         '0003-evidence-and-journal',
         '0004-sessions',
         '0005-outbox',
+        '0006-inbox-retention',
       ],
     });
     expect(await store.migrate()).toEqual({ applied: [] });
@@ -66,6 +67,7 @@ describeEachDialect('store migrations', (dialect) => {
       '0003-evidence-and-journal',
       '0004-sessions',
       '0005-outbox',
+      '0006-inbox-retention',
     ]);
   });
 
@@ -90,6 +92,7 @@ describeEachDialect('store migrations', (dialect) => {
         '0003-evidence-and-journal',
         '0004-sessions',
         '0005-outbox',
+        '0006-inbox-retention',
       ],
     });
   });

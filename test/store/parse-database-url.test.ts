@@ -60,6 +60,7 @@ describe('openStore', () => {
           '0003-evidence-and-journal',
           '0004-sessions',
           '0005-outbox',
+          '0006-inbox-retention',
         ],
       });
       await store.close();
@@ -78,6 +79,7 @@ describe('openStore', () => {
         '0003-evidence-and-journal',
         '0004-sessions',
         '0005-outbox',
+        '0006-inbox-retention',
       ],
     });
     expect(await store.insertInbox([])).toEqual([]);

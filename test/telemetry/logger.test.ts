@@ -30,6 +30,11 @@ describe('createLogger', () => {
     ['the LiveKit API secret inside a config', { livekit: { apiSecret: SECRET } }],
     ['a whole config object', { config: { livekit: { apiSecret: SECRET }, apiToken: SECRET } }],
     ['the API token', { apiToken: SECRET }],
+    [
+      'LiveKit key pairs inside a config',
+      { livekit: { keys: [{ apiKey: 'k', apiSecret: SECRET }] } },
+    ],
+    ['the LIVEKIT_KEYS variable', { env: { LIVEKIT_KEYS: `k: ${SECRET}` } }],
     ['a webhook JWT', { token: SECRET }],
     ['a password', { password: SECRET }],
     ['a database URL', { databaseUrl: `postgres://u:${SECRET}@db/x` }],

@@ -35,6 +35,8 @@ export async function webhookRoutes(app: FastifyInstance, deps: AppDeps): Promis
   app.post(
     '/webhooks/livekit',
     {
+      // No security headers: LiveKit reads none of them (see security-headers.ts).
+      helmet: false,
       schema: {
         summary: 'Receive a LiveKit webhook',
         description:

@@ -1,0 +1,61 @@
+import { createHash } from 'node:crypto';
+import rateLimit from '@fastify/rate-limit';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { TokenRole } from './bearer-auth.js';
+import { HttpError } from './error-registry.js';
+
+const MINUTE_MS = 60_000;
+
+/**
+ * Routes that are never limited, by route pattern (never the raw URL, so no spelling of a path can
+ * opt into the exemption): LiveKit's webhooks (a 429 would make it retry, then drop events), and
+ * the probes, which a load balancer sends from one address on behalf of everyone.
+ */
+export const RATE_LIMIT_EXEMPT_ROUTES: ReadonlySet<string> = new Set([
+  '/webhooks/livekit',
+  '/healthz',
+  '/readyz',
+]);
+
+/**
+ * The bucket a request counts against: a valid token's (by a digest of it, never the token
+ * itself), or the client address for requests without one (so guessing tokens is limited too,
+ * and made-up tokens do not each get a fresh bucket).
+ */
+export function rateLimitKey(req: FastifyRequest, role: TokenRole | null): string {
+  const header = req.headers.authorization;
+  if (role !== null && header !== undefined) {
+    return `token:${createHash('sha256').update(header).digest('base64url')}`;
+  }
+  return `ip:${req.ip}`;
+}
+
+/**
+ * Per-token rate limits (`API_RATE_LIMIT_PER_MINUTE`) with `@fastify/rate-limit`, on every route
+ * but {@link RATE_LIMIT_EXEMPT_ROUTES}, 404s included. The limit hook is an app-wide `onRequest`
+ * hook, so it runs before the API scope's token check: a request with a wrong token is counted
+ * (by address) before it is refused. Counts are kept per instance, in memory.
+ */
+export async function registerRateLimit(
+  app: FastifyInstance,
+  opts: { perMinute: number; roleOf: (req: FastifyRequest) => TokenRole | null },
+): Promise<void> {
+  if (opts.perMinute <= 0) return;
+  await app.register(rateLimit, {
+    global: false,
+    max: opts.perMinute,
+    timeWindow: MINUTE_MS,
+    keyGenerator: (req) => rateLimitKey(req, opts.roleOf(req)),
+    errorResponseBuilder: (_req, ctx) =>
+      new HttpError(
+        'rate_limited',
+        `more than ${ctx.max} requests a minute with this token (or from this address); retry in ${ctx.after}`,
+      ),
+  });
+  const limit = app.rateLimit();
+  app.addHook('onRequest', async (req, reply) => {
+    const route = req.routeOptions.url;
+    if (route !== undefined && RATE_LIMIT_EXEMPT_ROUTES.has(route)) return;
+    await limit.call(app, req, reply);
+  });
+}
