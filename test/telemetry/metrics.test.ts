@@ -71,7 +71,7 @@ describe('createMetrics', () => {
       .split('\n')
       .filter((l) => l.startsWith('# TYPE '))
       .map((l) => l.split(' ')[2]);
-    expect(names.length).toBe(12);
+    expect(names.length).toBe(14);
     for (const name of names) expect(name).toMatch(/^livekit_attendance_/);
     expect(text).not.toMatch(/identity=|participant=|sid=|room=/);
   });
