@@ -66,6 +66,8 @@ if (mode === 'bare') {
     DATABASE_URL: databaseUrl,
     LOG_LEVEL: 'silent',
     API_TOKEN,
+    // The load generators are one client on one token: a per-token limit would measure itself.
+    API_RATE_LIMIT_PER_MINUTE: '0',
     STATUS_CACHE_ENTRIES: process.env.BENCH_STATUS_CACHE_ENTRIES,
     SQLITE_SYNCHRONOUS: process.env.BENCH_SQLITE_SYNCHRONOUS,
   });
