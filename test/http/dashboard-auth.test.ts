@@ -55,6 +55,45 @@ describe('dashboard sign-in and forms over HTTP [sqlite]', () => {
     expect(res.body).toContain('That token is not valid');
   });
 
+  it('redirects after sign-in only to a path of this site', async () => {
+    const attacks = [
+      '//evil.example',
+      '/\t/evil.example',
+      '/\n/evil.example',
+      '/\r\n/evil.example',
+      '\t//evil.example',
+      '/\\evil.example',
+      '\\\\evil.example',
+      '/\\/evil.example',
+      '/\u0000/evil.example',
+      '/\u007f/evil.example',
+      'https://evil.example/',
+      'javascript:alert(1)',
+      'evil.example',
+      '',
+    ];
+    for (const next of attacks) {
+      const res = await h.app.inject({
+        method: 'POST',
+        url: '/sign-in',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        payload: new URLSearchParams({ token: TEST_API_TOKEN, next }).toString(),
+      });
+      expect([next, res.statusCode, res.headers.location]).toEqual([next, 303, '/']);
+      const form = await h.app.inject({ url: `/?next=${encodeURIComponent(next)}` });
+      expect([next, /name="next" value="([^"]*)"/.exec(form.body)?.[1]]).toEqual([next, '/']);
+    }
+    for (const next of ['/sessions', '/sessions/algebra-1?x=1#top', '/analytics?tag=a%2Fb']) {
+      const res = await h.app.inject({
+        method: 'POST',
+        url: '/sign-in',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        payload: new URLSearchParams({ token: TEST_API_TOKEN, next }).toString(),
+      });
+      expect(res.headers.location).toBe(next);
+    }
+  });
+
   it('sets an httpOnly SameSite=Strict cookie, Secure only over HTTPS', async () => {
     const plain = await h.app.inject({
       method: 'POST',

@@ -136,8 +136,27 @@ function cookieOptions(req: FastifyRequest) {
   };
 }
 
+/**
+ * Only paths of this site, so a link cannot send a signed-in user elsewhere. Browsers drop tabs
+ * and newlines from a URL and read a backslash as `/`, so `/\t/evil.example` would be `//evil.example`:
+ * any control character or backslash is refused, the path must start with one `/` not followed by
+ * another, and it must resolve to this origin.
+ */
+export function safeNext(next: string | undefined): string {
+  if (next === undefined || next.length > 2048) return '/';
+  // eslint-disable-next-line no-control-regex
+  if (/[\u0000-\u001f\u007f-\u009f\\]/.test(next)) return '/';
+  if (!next.startsWith('/') || next.startsWith('//')) return '/';
+  try {
+    const url = new URL(next, 'http://x');
+    return url.origin === 'http://x' ? next : '/';
+  } catch {
+    return '/';
+  }
+}
+
 /** Where an HTML page sends someone who is not signed in. */
 export function redirectToSignIn(req: FastifyRequest, reply: FastifyReply): FastifyReply {
-  const next = req.url.startsWith('/') && !req.url.startsWith('//') ? req.url : '/';
+  const next = safeNext(req.url);
   return reply.redirect(next === '/' ? '/' : `/?next=${encodeURIComponent(next)}`, 303);
 }

@@ -18,6 +18,7 @@ import {
   CSRF_FIELD,
   DashboardAuth,
   redirectToSignIn,
+  safeNext,
   sameOrigin,
   SESSION_COOKIE,
   sessionKey,
@@ -42,11 +43,6 @@ const FORM_BODY_LIMIT = 16 * 1024;
 const SESSIONS_LISTED = 200;
 
 type FormBody = Record<string, string | undefined>;
-
-/** Only paths of this site, so a link cannot send a signed-in user elsewhere. */
-function safeNext(next: string | undefined): string {
-  return next !== undefined && /^\/(?![/\\])/.test(next) ? next : '/';
-}
 
 async function sessionOrNull<T>(fn: () => Promise<T>): Promise<T | null> {
   try {
