@@ -224,6 +224,7 @@ export function buildRuntimeApp(
       webhookHealth: new WebhookHealth(rt.events, rt.clock),
       assetsDir:
         opts.dashboardAssetsDir === undefined ? dashboardAssetsDir() : opts.dashboardAssetsDir,
+      sessionSecret: rt.config.dashboardSessionSecret,
     },
   });
 }

@@ -51,6 +51,7 @@ export const SECRET_VARIABLES: ReadonlySet<string> = new Set([
   'LIVEKIT_API_SECRET',
   'API_TOKEN',
   'API_READ_TOKENS',
+  'DASHBOARD_SESSION_SECRET',
 ]);
 
 /** One row of the options table: README, `--help` and the schema share it. */
@@ -114,6 +115,12 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = Object.freeze([
     default: null,
     description:
       'Comma-separated read-only bearer tokens, each at least 16 characters and none equal to API_TOKEN: they may call every GET route (and /metrics) and get 403 forbidden on any other. Never logged.',
+  },
+  {
+    name: 'DASHBOARD_SESSION_SECRET',
+    default: null,
+    description:
+      'Secret the dashboard sign-in cookie is encrypted and signed with, at least 32 characters. Unset: 32 random bytes at each start (a restart signs everyone out; several instances need it set, or sticky sessions). Never logged.',
   },
   {
     name: 'RECONCILE_INTERVAL_SECONDS',
@@ -408,6 +415,9 @@ export const envSchema = z
     LIVEKIT_API_SECRET: optional(z.string()),
     API_TOKEN: optional(z.string().min(16, { message: 'must be at least 16 characters' })),
     API_READ_TOKENS: optional(readTokens),
+    DASHBOARD_SESSION_SECRET: optional(
+      z.string().min(32, { message: 'must be at least 32 characters' }),
+    ),
     RECONCILE_INTERVAL_SECONDS: withDefault(
       'RECONCILE_INTERVAL_SECONDS',
       integer(5, MAX_TIMER_SECONDS),
@@ -473,6 +483,7 @@ export const envSchema = z
       },
       apiToken: env.API_TOKEN ?? null,
       apiReadTokens: env.API_READ_TOKENS ?? [],
+      dashboardSessionSecret: env.DASHBOARD_SESSION_SECRET ?? null,
       reconcileIntervalMs: env.RECONCILE_INTERVAL_SECONDS * SECOND,
       webhookBodyLimitBytes: env.WEBHOOK_BODY_LIMIT_BYTES,
       uncountedKinds: env.UNCOUNTED_KINDS,
@@ -524,6 +535,11 @@ export interface Config {
   readonly apiToken: string | null;
   /** Read-only bearer tokens (GET routes only), distinct, 16+ characters each. Env `API_READ_TOKENS`. Secret. */
   readonly apiReadTokens: readonly string[];
+  /**
+   * The dashboard cookie's secret (32+ characters); null = random bytes at each process start.
+   * Env `DASHBOARD_SESSION_SECRET`. Secret.
+   */
+  readonly dashboardSessionSecret: string | null;
   /** Time between reconcile passes in ms. Env `RECONCILE_INTERVAL_SECONDS` (≥ 5), default 120 s. */
   readonly reconcileIntervalMs: number;
   /** Largest webhook body in bytes. Env `WEBHOOK_BODY_LIMIT_BYTES` (1 to 16 MiB), default 1048576 (1 MiB). */

@@ -30,6 +30,10 @@ export const REDACT_PATHS: readonly string[] = Object.freeze([
   '*.apiToken',
   'apiReadTokens',
   '*.apiReadTokens',
+  'dashboardSessionSecret',
+  '*.dashboardSessionSecret',
+  'sessionSecret',
+  '*.sessionSecret',
   'token',
   '*.token',
   'jwt',
@@ -41,10 +45,12 @@ export const REDACT_PATHS: readonly string[] = Object.freeze([
   'LIVEKIT_API_SECRET',
   'API_TOKEN',
   'API_READ_TOKENS',
+  'DASHBOARD_SESSION_SECRET',
   'DATABASE_URL',
   '*.LIVEKIT_API_SECRET',
   '*.API_TOKEN',
   '*.API_READ_TOKENS',
+  '*.DASHBOARD_SESSION_SECRET',
   '*.DATABASE_URL',
 ]);
 

@@ -1,6 +1,6 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { DIALECTS } from '../helpers/dialects.js';
-import { TEST_API_TOKEN, useHarness, type Harness } from '../helpers/harness.js';
+import { createHarness, TEST_API_TOKEN, useHarness, type Harness } from '../helpers/harness.js';
 import { recordEndedClass } from '../dashboard/class-fixture.js';
 
 const READ_TOKEN = 'test-read-token-0123456789';
@@ -214,5 +214,42 @@ describe('dashboard sign-in and forms over HTTP [sqlite]', () => {
     const res = await postForm(h, '/sign-out', cookie, { _csrf: csrf });
     expect(res.statusCode).toBe(303);
     expect(String(res.headers['set-cookie'])).toMatch(/^lka_session=;.*Max-Age=0/);
+  });
+});
+
+describe('the sign-in cookie and DASHBOARD_SESSION_SECRET', () => {
+  const open: Harness[] = [];
+  afterEach(async () => {
+    await Promise.all(open.splice(0).map((h) => h.close()));
+  });
+  async function instance(secret?: string): Promise<Harness> {
+    const h = await createHarness({
+      databaseUrl: 'sqlite::memory:',
+      env: secret === undefined ? {} : { DASHBOARD_SESSION_SECRET: secret },
+    });
+    open.push(h);
+    return h;
+  }
+  const status = async (h: Harness, cookie: string) =>
+    (await h.app.inject({ url: '/sessions', headers: { cookie } })).statusCode;
+
+  it('refuses a cookie made under another secret, accepts one made under the same', async () => {
+    const a = await instance('first-dashboard-secret-0123456789abcdef');
+    const b = await instance('second-dashboard-secret-0123456789abcdef');
+    const a2 = await instance('first-dashboard-secret-0123456789abcdef');
+    const { cookie } = await signIn(a, TEST_API_TOKEN);
+    expect(await status(a, cookie)).toBe(200);
+    // Another instance sharing the secret (behind a load balancer) takes it; another secret not.
+    expect(await status(a2, cookie)).toBe(200);
+    expect(await status(b, cookie)).toBe(303);
+  });
+
+  it('does not derive the key from API_TOKEN: without a secret, the process has its own', async () => {
+    const withSecret = await instance('first-dashboard-secret-0123456789abcdef');
+    const without = await instance();
+    const { cookie } = await signIn(without, TEST_API_TOKEN);
+    expect(await status(without, cookie)).toBe(200);
+    // Same API_TOKEN, other key: the cookie's key has nothing to do with the token.
+    expect(await status(withSecret, cookie)).toBe(303);
   });
 });

@@ -30,12 +30,18 @@ function digest(value: string): Buffer {
   return createHash('sha256').update(value, 'utf8').digest();
 }
 
+/** The secret of this process when DASHBOARD_SESSION_SECRET is unset: a restart signs everyone out. */
+const PROCESS_SECRET = randomBytes(32);
+
 /**
- * The cookie key, derived from API_TOKEN: cookies survive a restart and work on every instance
- * that shares the token, and changing API_TOKEN signs everyone out.
+ * The cookie key, derived from DASHBOARD_SESSION_SECRET (or this process's random secret) and
+ * nothing else: never from a token, so a cookie gives no way to test token guesses offline.
+ * Instances that share the secret accept each other's cookies.
  */
-export function sessionKey(adminToken: string): Buffer {
-  return Buffer.from(hkdfSync('sha256', adminToken, 'livekit-attendance', 'dashboard-session', 32));
+export function sessionKey(secret: string | null): Buffer {
+  return Buffer.from(
+    hkdfSync('sha256', secret ?? PROCESS_SECRET, 'livekit-attendance', 'dashboard-session', 32),
+  );
 }
 
 /**

@@ -98,7 +98,7 @@ export async function dashboardRoutes(
 
   await app.register(async (scope) => {
     await scope.register(secureSession, {
-      key: sessionKey(deps.apiToken),
+      key: sessionKey(d.sessionSecret),
       cookieName: SESSION_COOKIE,
       expiry: SIGN_IN_SECONDS,
       cookie: { path: '/', httpOnly: true, sameSite: 'strict' },
