@@ -190,6 +190,59 @@ describe('dashboard sign-in and forms over HTTP [sqlite]', () => {
     ]);
   });
 
+  it('accepts a form from the host a reverse proxy forwards for, and still refuses others', async () => {
+    await recordEndedClass(h);
+    const proxied = {
+      host: '127.0.0.1:8080',
+      'x-forwarded-host': 'attendance.example, 10.0.0.1',
+      'x-forwarded-proto': 'https',
+      'content-type': 'application/x-www-form-urlencoded',
+    };
+    const signInAs = (origin: string) =>
+      h.app.inject({
+        method: 'POST',
+        url: '/sign-in',
+        headers: { ...proxied, origin },
+        payload: new URLSearchParams({ token: TEST_API_TOKEN, next: '/sessions' }).toString(),
+      });
+    const ok = await signInAs('https://attendance.example');
+    expect(ok.statusCode).toBe(303);
+    expect(ok.headers.location).toBe('/sessions');
+    for (const origin of ['https://evil.example', 'https://10.0.0.1', 'null']) {
+      const res = await signInAs(origin);
+      expect([origin, res.statusCode, res.headers['set-cookie']]).toEqual([origin, 403, undefined]);
+    }
+    // Directly, Origin must name Host; X-Forwarded-Host is only another name for this site.
+    const direct = await h.app.inject({
+      method: 'POST',
+      url: '/sign-in',
+      headers: {
+        host: 'attendance.example',
+        origin: 'https://attendance.example',
+        'content-type': 'application/x-www-form-urlencoded',
+      },
+      payload: new URLSearchParams({ token: TEST_API_TOKEN }).toString(),
+    });
+    expect(direct.statusCode).toBe(303);
+
+    const { cookie, csrf } = await signIn(h, TEST_API_TOKEN);
+    const url = '/sessions/algebra-1/participants/cy/override';
+    const form = { status: 'excused', reason: 'note', author: 'Ms T' };
+    const post = (origin: string, body: Record<string, string>) =>
+      h.app.inject({
+        method: 'POST',
+        url,
+        headers: { ...proxied, cookie, origin },
+        payload: new URLSearchParams(body).toString(),
+      });
+    expect((await post('https://evil.example', { ...form, _csrf: csrf })).statusCode).toBe(403);
+    // The right origin without the CSRF token is still refused: the token is the protection.
+    expect((await post('https://attendance.example', form)).statusCode).toBe(403);
+    expect((await post('https://attendance.example', { ...form, _csrf: csrf })).statusCode).toBe(
+      303,
+    );
+  });
+
   it('shows a read-only token the participant page without a form and refuses its post', async () => {
     await recordEndedClass(h);
     const { cookie, csrf } = await signIn(h, READ_TOKEN);

@@ -111,25 +111,35 @@ export function csrfMatches(viewer: Viewer, sent: unknown): boolean {
   return a.length === b.length && timingSafeEqual(a, b);
 }
 
+/** The first value of a header a proxy may have sent several times or as a list. */
+function firstValue(header: string | string[] | undefined): string | undefined {
+  const first = (Array.isArray(header) ? header[0] : header)?.split(',')[0]?.trim();
+  return first === '' ? undefined : first;
+}
+
 /**
  * A form posted from another site is refused even before its CSRF token is looked at: browsers
- * send `Origin` with every POST, and it must name this host.
+ * send `Origin` with every POST, and it must name this host, as the browser saw it: `Host`, or
+ * behind a reverse proxy that rewrites `Host` (nginx's default) the first `X-Forwarded-Host`.
+ * The CSRF token and SameSite=Strict remain the real protection.
  */
 export function sameOrigin(req: FastifyRequest): boolean {
   const origin = req.headers.origin;
   if (origin === undefined) return true;
+  let host: string;
   try {
-    return new URL(origin).host === req.headers.host;
+    host = new URL(origin).host;
   } catch {
     return false;
   }
+  if (host === '') return false;
+  const own = [req.headers.host, firstValue(req.headers['x-forwarded-host'])];
+  return own.some((h) => h !== undefined && h.toLowerCase() === host);
 }
 
 /** HTTPS directly, or behind a proxy that says so: only then may the cookie be `Secure`. */
 function servedOverHttps(req: FastifyRequest): boolean {
-  const forwarded = req.headers['x-forwarded-proto'];
-  const first = (Array.isArray(forwarded) ? forwarded[0] : forwarded)?.split(',')[0]?.trim();
-  return req.protocol === 'https' || first === 'https';
+  return req.protocol === 'https' || firstValue(req.headers['x-forwarded-proto']) === 'https';
 }
 
 function cookieOptions(req: FastifyRequest) {
