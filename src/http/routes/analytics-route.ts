@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { parseInstant } from '../../core/index.js';
+import { MAX_PRESENT_POINTS, parseInstant } from '../../core/index.js';
 import {
   ANALYTICS_CSV_COLUMNS,
   ANALYTICS_MAX_SESSIONS,
@@ -92,6 +92,7 @@ const sessionSchema = {
     'attended',
     'attendanceRate',
     'presentOverTime',
+    'presentStepMinutes',
   ],
   properties: {
     id: { type: 'string' },
@@ -107,12 +108,17 @@ const sessionSchema = {
     },
     presentOverTime: {
       type: 'array',
-      description: 'People connected, one point a minute from startsAt to endsAt (or now)',
+      description: `People connected, one point every presentStepMinutes from startsAt to endsAt (or now), at most ${MAX_PRESENT_POINTS}`,
       items: {
         type: 'object',
         required: ['at', 'present'],
         properties: { at: time, present: { type: 'integer' } },
       },
+    },
+    presentStepMinutes: {
+      type: 'integer',
+      minimum: 1,
+      description: `Minutes between two presentOverTime points: 1, more for sessions longer than ${MAX_PRESENT_POINTS - 1} minutes`,
     },
   },
 } as const;
@@ -152,7 +158,7 @@ export async function analyticsRoutes(
         summary: 'Attendance across sessions: per person and per session',
         description:
           `Sessions matching \`tag\` and overlapping [\`from\`, \`to\`] that have started (at most ${ANALYTICS_MAX_SESSIONS}, newest first; \`truncated\` says when more matched). ` +
-          '`identity` narrows people to that identity and sessions to those listing them. ' +
+          '`identity` narrows people to that identity (an alias to its roster member) and sessions to those listing them. ' +
           `CSV with \`?format=csv\` or \`Accept: text/csv\`: the people table (columns: ${ANALYTICS_CSV_COLUMNS.join(', ')}).`,
         tags: ['sessions'],
         security: [{ bearerAuth: [] }],
