@@ -83,6 +83,11 @@ export async function dashboardRoutes(
     webhookHealth: d.webhookHealth,
     logger: app.log,
   });
+  // The service's events outlive the app (tests build several apps over one runtime).
+  app.addHook('onClose', async () => {
+    feed.close();
+    d.webhookHealth.close();
+  });
 
   if (d.assetsDir !== null) {
     await app.register(fastifyStatic, {
