@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
 import type { FastifyInstance } from 'fastify';
 import type { Config } from './config/index.js';
-import { systemClock, type Clock } from './core/index.js';
+import { systemClock, type Clock, type CountingPolicy } from './core/index.js';
 import { buildApp } from './http/index.js';
 import {
   createRoomServiceGateway,
@@ -115,7 +115,7 @@ export async function createRuntime(opts: {
     events,
     now: () => clock.now(),
   });
-  const policy = {
+  const policy: CountingPolicy = {
     uncountedKinds: new Set<string>(config.uncountedKinds),
   };
   const query = new AttendanceQuery({ store, clock, policy, events });
@@ -169,6 +169,7 @@ export async function createRuntime(opts: {
     reconciler,
     roomVerifier,
     sessions,
+    counting: policy,
     scheduler,
     livekit,
     async close() {
@@ -218,7 +219,7 @@ export function buildRuntimeApp(
       live: new LiveRooms({
         store: rt.store,
         clock: rt.clock,
-        counting: { uncountedKinds: new Set<string>(rt.config.uncountedKinds) },
+        counting: rt.counting,
         livekitConfigured: rt.livekit.url !== null,
       }),
       webhookHealth: new WebhookHealth(rt.events, rt.clock),

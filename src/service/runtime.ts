@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { Config } from '../config/index.js';
-import type { Clock } from '../core/index.js';
+import type { Clock, CountingPolicy } from '../core/index.js';
 import type { AttendanceStore } from '../store/index.js';
 import type { AttendanceMetrics } from '../telemetry/index.js';
 import type { AttendanceQuery } from './attendance-query.js';
@@ -35,6 +35,8 @@ export interface Runtime {
   reconciler: Reconciler;
   roomVerifier: RoomVerifier;
   sessions: SessionService;
+  /** Which participants count as attendance (UNCOUNTED_KINDS): every reader shares this one. */
+  counting: CountingPolicy;
   scheduler: ReconcileScheduler;
   livekit: LiveKitTarget;
   close(): Promise<void>;
