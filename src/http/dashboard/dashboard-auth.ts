@@ -1,6 +1,11 @@
-import { createHash, hkdfSync, randomBytes, timingSafeEqual } from 'node:crypto';
+import { hkdfSync, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { ApiTokens, TokenRole } from '../bearer-auth.js';
+import {
+  createDigestResolver,
+  tokenDigest,
+  type ApiTokens,
+  type TokenRole,
+} from '../bearer-auth.js';
 
 declare module '@fastify/secure-session' {
   interface SessionData {
@@ -26,10 +31,6 @@ export interface Viewer {
   author: string | null;
 }
 
-function digest(value: string): Buffer {
-  return createHash('sha256').update(value, 'utf8').digest();
-}
-
 /** The secret of this process when DASHBOARD_SESSION_SECRET is unset: a restart signs everyone out. */
 const PROCESS_SECRET = randomBytes(32);
 
@@ -50,29 +51,16 @@ export function sessionKey(secret: string | null): Buffer {
  * against the tokens configured now: removing a read token signs its holders out.
  */
 export class DashboardAuth {
-  private readonly known: { role: TokenRole; digest: Buffer }[];
+  /** The bearer check's own comparison: every token, constant time, no early exit. */
+  private readonly roleOfDigest: (digest: Buffer) => TokenRole | null;
 
   constructor(tokens: ApiTokens) {
-    this.known = [
-      { role: 'admin', digest: digest(tokens.admin) },
-      ...tokens.read.map((t) => ({ role: 'read' as const, digest: digest(t) })),
-    ];
-  }
-
-  /** Every known token is compared in constant time and the loop never stops early. */
-  private roleOfDigest(given: Buffer): TokenRole | null {
-    let role: TokenRole | null = null;
-    for (const k of this.known) {
-      if (given.length === k.digest.length && timingSafeEqual(given, k.digest) && role === null) {
-        role = k.role;
-      }
-    }
-    return role;
+    this.roleOfDigest = createDigestResolver(tokens);
   }
 
   /** Signs in with `token`; false (and nothing stored) when it is no token of ours. */
   signIn(req: FastifyRequest, token: string): boolean {
-    const d = digest(token.trim());
+    const d = tokenDigest(token.trim());
     if (this.roleOfDigest(d) === null) return false;
     // A fresh session: nothing from before the sign-in survives (no fixation of a CSRF token).
     req.session.regenerate();
