@@ -35,7 +35,7 @@ function serviceQuery(f: AnalyticsFilters): AnalyticsQuery {
 }
 
 /** The dashboard's analytics page and its CSV, behind the cookie. */
-export async function analyticsRoutes(
+export async function analyticsPageRoutes(
   app: FastifyInstance,
   deps: AppDeps & { dashboard: DashboardDeps },
 ): Promise<void> {

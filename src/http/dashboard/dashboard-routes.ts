@@ -33,7 +33,7 @@ import { liveAlerts, liveBody } from './live-page.js';
 import { MAX_REASON_LENGTH, participantBody } from './participant-page.js';
 import { personPath, sessionBody } from './session-page.js';
 import { messageBody, sessionsBody, signInBody } from './simple-pages.js';
-import { analyticsRoutes } from './analytics-routes.js';
+import { analyticsPageRoutes } from './analytics-page-routes.js';
 
 // @fastify/sse 0.4 is CommonJS whose types declare an ES default export: the import is the plugin.
 const fastifySse = sseModule as unknown as FastifyPluginAsync<SSEPluginOptions>;
@@ -394,6 +394,6 @@ export async function dashboardRoutes(
       },
     );
 
-    await analyticsRoutes(scope, deps);
+    await analyticsPageRoutes(scope, deps);
   });
 }
