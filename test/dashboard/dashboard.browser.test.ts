@@ -7,7 +7,7 @@ import { startEmulatorServer, type EmulatorServer } from '../../src/emulator/ind
 import { buildDashboardAssets, describeWithBrowser, launchBrowser } from '../helpers/browser.js';
 import { DIALECTS, type TestDatabase } from '../helpers/dialects.js';
 import { createHarness, TEST_API_TOKEN, type Harness } from '../helpers/harness.js';
-import { recordEndedClass } from './class-fixture.js';
+import { recordAlgebraCourse, recordEndedClass } from './class-fixture.js';
 
 const READ_TOKEN = 'test-read-token-0123456789';
 /** Building the browser files (tsc) and launching Chromium: slow on a loaded CI machine. */
@@ -222,6 +222,7 @@ describeWithBrowser('the dashboard in Chromium [sqlite]', { timeout: TEST_MS }, 
   });
 
   it('draws the analytics charts from tables that agree with the API', async () => {
+    await recordAlgebraCourse(h);
     await recordEndedClass(h);
     await signIn();
     await page.goto(`${base}/analytics?tag=algebra`);
