@@ -211,6 +211,7 @@ export async function createRuntime(opts: {
     reconciler,
     roomVerifier,
     sessions,
+    counting: policy,
     scheduler,
     readiness,
     retention,
@@ -327,12 +328,13 @@ export function buildRuntimeApp(
       live: new LiveRooms({
         store: rt.store,
         clock: rt.clock,
-        counting: { uncountedKinds: new Set<string>(rt.config.uncountedKinds) },
+        counting: rt.counting,
         livekitConfigured: rt.livekit.url !== null,
       }),
       webhookHealth: new WebhookHealth(rt.events, rt.clock),
       assetsDir:
         opts.dashboardAssetsDir === undefined ? dashboardAssetsDir() : opts.dashboardAssetsDir,
+      sessionSecret: rt.config.dashboardSessionSecret,
     },
   });
 }

@@ -54,6 +54,7 @@ export const SECRET_VARIABLES: ReadonlySet<string> = new Set([
   'API_TOKEN',
   'EVENT_WEBHOOK_SECRET',
   'API_READ_TOKENS',
+  'DASHBOARD_SESSION_SECRET',
 ]);
 
 /** One row of the options table: README, `--help` and the schema share it. */
@@ -130,6 +131,12 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = Object.freeze([
     default: '6000',
     description:
       'Requests a minute each API token may make (requests without a valid token: per client address), integer 0-1000000; 0 turns the limit off. Webhooks, /healthz and /readyz are never limited.',
+  },
+  {
+    name: 'DASHBOARD_SESSION_SECRET',
+    default: null,
+    description:
+      'Secret the dashboard sign-in cookie is encrypted and signed with, at least 32 characters. Unset: 32 random bytes at each start (a restart signs everyone out; several instances need it set, or sticky sessions). Never logged.',
   },
   {
     name: 'RECONCILE_INTERVAL_SECONDS',
@@ -552,6 +559,9 @@ export const envSchema = z
     API_TOKEN: optional(z.string().min(16, { message: 'must be at least 16 characters' })),
     API_READ_TOKENS: optional(readTokens),
     API_RATE_LIMIT_PER_MINUTE: withDefault('API_RATE_LIMIT_PER_MINUTE', integer(0, 1_000_000)),
+    DASHBOARD_SESSION_SECRET: optional(
+      z.string().min(32, { message: 'must be at least 32 characters' }),
+    ),
     RECONCILE_INTERVAL_SECONDS: withDefault(
       'RECONCILE_INTERVAL_SECONDS',
       integer(5, MAX_TIMER_SECONDS),
@@ -625,6 +635,7 @@ export const envSchema = z
       apiToken: env.API_TOKEN ?? null,
       apiReadTokens: env.API_READ_TOKENS ?? [],
       apiRateLimitPerMinute: env.API_RATE_LIMIT_PER_MINUTE,
+      dashboardSessionSecret: env.DASHBOARD_SESSION_SECRET ?? null,
       reconcileIntervalMs: env.RECONCILE_INTERVAL_SECONDS * SECOND,
       webhookBodyLimitBytes: env.WEBHOOK_BODY_LIMIT_BYTES,
       inboxRetentionMs: env.INBOX_RETENTION_DAYS * DAY,
@@ -697,6 +708,11 @@ export interface Config {
    * Env `API_RATE_LIMIT_PER_MINUTE`, default 6000. Never applies to webhooks, /healthz, /readyz.
    */
   readonly apiRateLimitPerMinute: number;
+  /**
+   * The dashboard cookie's secret (32+ characters); null = random bytes at each process start.
+   * Env `DASHBOARD_SESSION_SECRET`. Secret.
+   */
+  readonly dashboardSessionSecret: string | null;
   /** Time between reconcile passes in ms. Env `RECONCILE_INTERVAL_SECONDS` (≥ 5), default 120 s. */
   readonly reconcileIntervalMs: number;
   /** Largest webhook body in bytes. Env `WEBHOOK_BODY_LIMIT_BYTES` (1 to 16 MiB), default 1048576 (1 MiB). */

@@ -1,4 +1,4 @@
-import type { SessionParticipantRow } from './session-report.js';
+import { participantIdentities, type SessionParticipantRow } from './session-report.js';
 import type { AttendanceStatus, Session, SessionState } from './session-types.js';
 
 /*
@@ -7,6 +7,8 @@ import type { AttendanceStatus, Session, SessionState } from './session-types.js
  */
 
 const MINUTE = 60_000;
+/** Most points of one session's `presentOverTime`: a week-long session is sampled more coarsely. */
+export const MAX_PRESENT_POINTS = 500;
 
 /** Statuses that count as having attended (an override counts: it is the teacher's word). */
 export const ATTENDED_STATUSES: ReadonlySet<AttendanceStatus> = new Set([
@@ -64,8 +66,13 @@ export interface SessionAnalytics {
   attended: number;
   /** Percent (one decimal) of the roster, excused members left out; null without a roster. */
   attendanceRate: number | null;
-  /** One point a minute from the start to the end (or now while live), both included. */
+  /**
+   * One point every `presentStepMinutes` from the start to the end (or now while live), the end
+   * included when it falls on a step.
+   */
   presentOverTime: PresentPoint[];
+  /** Minutes between two points: 1, or more so that there are at most MAX_PRESENT_POINTS. */
+  presentStepMinutes: number;
 }
 
 export interface AnalyticsResult {
@@ -77,20 +84,55 @@ function rate(numerator: number, denominator: number): number | null {
   return denominator === 0 ? null : Math.round((1000 * numerator) / denominator) / 10;
 }
 
-/** How many people were connected at each minute of the session. */
-export function presentOverTime(input: AnalyticsSessionInput, nowMs: number): PresentPoint[] {
+/** Whole minutes between points so that `spanMs` gives at most MAX_PRESENT_POINTS of them. */
+export function presentStepMinutes(spanMs: number): number {
+  const minutes = Math.max(0, Math.floor(spanMs / MINUTE));
+  // The smallest step s with floor(minutes / s) + 1 <= MAX_PRESENT_POINTS.
+  return Math.floor(minutes / MAX_PRESENT_POINTS) + 1;
+}
+
+/**
+ * How many people were connected at each step of the session (see `presentStepMinutes`): a person
+ * counts once however many connections they have. A sweep over each person's merged connections,
+ * sorted by time: O(c log c + points) for c connections, whatever the session's length.
+ */
+export function presentOverTime(
+  input: AnalyticsSessionInput,
+  nowMs: number,
+): { points: PresentPoint[]; stepMinutes: number } {
   const { session } = input;
   const end = Math.min(session.endsAtMs, Math.max(session.startsAtMs, nowMs));
+  const stepMinutes = presentStepMinutes(end - session.startsAtMs);
   const points: PresentPoint[] = [];
-  if (nowMs < session.startsAtMs) return points;
-  for (let t = session.startsAtMs; t <= end; t += MINUTE) {
-    let present = 0;
-    for (const p of input.participants) {
-      if (p.cycles.some((c) => c.joinedAtMs <= t && t < (c.leftAtMs ?? nowMs + 1))) present += 1;
+  if (nowMs < session.startsAtMs) return { points, stepMinutes };
+  // +1 where a person's presence starts, -1 where it stops ([join, leave), an open one to now).
+  const edges: { atMs: number; delta: 1 | -1 }[] = [];
+  for (const p of input.participants) {
+    const spans = p.cycles
+      .map((c) => ({ from: c.joinedAtMs, to: c.leftAtMs ?? nowMs + 1 }))
+      .filter((c) => c.from < c.to)
+      .sort((a, b) => a.from - b.from);
+    let open: { from: number; to: number } | null = null;
+    for (const c of spans) {
+      if (open !== null && c.from <= open.to) {
+        open.to = Math.max(open.to, c.to);
+        continue;
+      }
+      if (open !== null) edges.push({ atMs: open.from, delta: 1 }, { atMs: open.to, delta: -1 });
+      open = { ...c };
     }
+    if (open !== null) edges.push({ atMs: open.from, delta: 1 }, { atMs: open.to, delta: -1 });
+  }
+  edges.sort((a, b) => a.atMs - b.atMs);
+  const step = stepMinutes * MINUTE;
+  let present = 0;
+  let next = 0;
+  for (let t = session.startsAtMs; t <= end; t += step) {
+    // Present at t: joined at or before t, and not yet left (a leave at t is gone at t).
+    while (next < edges.length && edges[next]!.atMs <= t) present += edges[next++]!.delta;
     points.push({ atMs: t, present });
   }
-  return points;
+  return { points, stepMinutes };
 }
 
 /**
@@ -114,11 +156,14 @@ export function computeAnalytics(input: {
   >();
   const sessions: SessionAnalytics[] = [];
   for (const s of started) {
-    const rows =
+    // An alias finds its roster member's row, as the session's participant route does.
+    const who =
       input.identity === undefined
-        ? s.participants
-        : s.participants.filter((p) => p.identity === input.identity);
-    if (input.identity !== undefined && rows.length === 0) continue;
+        ? undefined
+        : participantIdentities(s.session, input.identity).identity;
+    const rows =
+      who === undefined ? s.participants : s.participants.filter((p) => p.identity === who);
+    if (who !== undefined && rows.length === 0) continue;
     let rosterAttended = 0;
     let rosterExcused = 0;
     for (const p of s.participants) {
@@ -127,6 +172,7 @@ export function computeAnalytics(input: {
       if (p.status === 'excused') rosterExcused += 1;
     }
     const expected = s.session.roster.length;
+    const present = presentOverTime(s, input.nowMs);
     sessions.push({
       id: s.session.id,
       title: s.session.title,
@@ -136,7 +182,8 @@ export function computeAnalytics(input: {
       expected,
       attended: rosterAttended,
       attendanceRate: rate(rosterAttended, expected - rosterExcused),
-      presentOverTime: presentOverTime(s, input.nowMs),
+      presentOverTime: present.points,
+      presentStepMinutes: present.stepMinutes,
     });
     for (const p of rows) {
       let a = people.get(p.identity);

@@ -26,6 +26,7 @@ function draw(figure: HTMLElement): void {
   const table = document.getElementById(figure.dataset['table'] ?? '');
   if (!(table instanceof HTMLTableElement)) return;
   const [xs, ys] = seriesOf(table);
+  const lone = xs.length > 0 && xs.every((x) => x === xs[0]) ? xs[0]! : null;
   figure.dataset['plotted'] = JSON.stringify({ x: xs, y: ys });
   const kind = figure.dataset['chart'];
   const stroke = cssVar('--bar-webhook', '#2563eb');
@@ -44,10 +45,11 @@ function draw(figure: HTMLElement): void {
       legend: { show: false },
       cursor: { drag: { x: false, y: false } },
       scales: {
-        // One session alone would otherwise span years of empty axis.
+        // One session alone would otherwise span years of empty axis: uPlot widens a lone time
+        // value by 86400 / `ms` (1000 days for seconds) before this range function sees it.
         x: {
           time: true,
-          range: (_u, min, max) => (min === max ? [min - 86_400, max + 86_400] : [min, max]),
+          range: (_u, min, max) => (lone === null ? [min, max] : [lone - 86_400, lone + 86_400]),
         },
         y:
           kind === 'rate'

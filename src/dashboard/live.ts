@@ -111,6 +111,6 @@ source.addEventListener('alerts', (e) => {
   if (alerts && alerts.innerHTML !== data.html) alerts.replaceChildren(fragment(data.html));
 });
 source.addEventListener('error', () => {
-  setState(source.readyState === EventSource.CLOSED ? 'reconnecting' : 'reconnecting');
+  setState('reconnecting');
   if (source.readyState === EventSource.CLOSED) setTimeout(() => location.reload(), 5000);
 });

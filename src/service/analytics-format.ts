@@ -48,6 +48,7 @@ export function analyticsJson(a: AnalyticsAnswer) {
         at: isoOrNull(p.atMs),
         present: p.present,
       })),
+      presentStepMinutes: s.presentStepMinutes,
     })),
   };
 }

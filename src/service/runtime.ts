@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { Config } from '../config/index.js';
-import type { Clock } from '../core/index.js';
+import type { Clock, CountingPolicy } from '../core/index.js';
 import type { AttendanceStore } from '../store/index.js';
 import type { AttendanceMetrics } from '../telemetry/index.js';
 import type { AttendanceQuery } from './attendance-query.js';
@@ -46,6 +46,8 @@ export interface Runtime {
   reconciler: Reconciler;
   roomVerifier: RoomVerifier;
   sessions: SessionService;
+  /** Which participants count as attendance (UNCOUNTED_KINDS): every reader shares this one. */
+  counting: CountingPolicy;
   scheduler: ReconcileScheduler;
   /** GET /readyz. The outbox wires its backlog in through the probe's `outboxBacklog`. */
   readiness: ReadinessProbe;

@@ -24,21 +24,30 @@ export class WebhookHealth {
   private lastRejection: string | null = null;
   private lastAcceptedAtMs: number | null = null;
 
+  /** Stops listening to the service's events. */
+  readonly close: () => void;
+
   constructor(
     events: ServiceEvents,
     private readonly clock: Clock,
   ) {
-    events.on('webhook:event:rejected', ({ reason, message }) => {
+    const rejected = ({ reason, message }: { reason: string; message: string }) => {
       if (reason !== 'unauthorized') return;
       this.rejections.push(this.clock.now());
       if (this.rejections.length > MAX_REMEMBERED) this.rejections.shift();
       this.lastRejection = message;
-    });
+    };
     const accepted = () => {
       this.lastAcceptedAtMs = this.clock.now();
     };
+    events.on('webhook:event:rejected', rejected);
     events.on('webhook:event:accepted', accepted);
     events.on('webhook:event:duplicate', accepted);
+    this.close = () => {
+      events.off('webhook:event:rejected', rejected);
+      events.off('webhook:event:accepted', accepted);
+      events.off('webhook:event:duplicate', accepted);
+    };
   }
 
   status(): WebhookHealthStatus {

@@ -19,9 +19,16 @@ if (!present && !REQUIRE_BROWSER) {
   );
 }
 
-/** `describe` that runs when Chromium is there (or is required: then a missing one fails). */
-export function describeWithBrowser(title: string, fn: () => void): void {
-  describe.skipIf(!present && !REQUIRE_BROWSER)(title, fn);
+/**
+ * `describe` that runs when Chromium is there (or is required: then a missing one fails). `options`
+ * as vitest's, e.g. a timeout for each test.
+ */
+export function describeWithBrowser(
+  title: string,
+  options: { timeout?: number },
+  fn: () => void,
+): void {
+  describe.skipIf(!present && !REQUIRE_BROWSER)(title, options, fn);
 }
 
 /** Headless Chromium with a fresh profile (playwright makes a new user-data-dir per launch). */

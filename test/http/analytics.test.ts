@@ -137,6 +137,7 @@ describeEachDialect('GET /api/v1/analytics', (dialect) => {
         attended: 2,
         attendanceRate: 66.7,
         presentOverTime: points([1, 1, 1, 1, 1, 1, 2, 2, 2, 2, 0], T),
+        presentStepMinutes: 1,
       },
       {
         id: 'algebra-2',
@@ -148,6 +149,7 @@ describeEachDialect('GET /api/v1/analytics', (dialect) => {
         attended: 2,
         attendanceRate: 100,
         presentOverTime: points([2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 0], T + DAY),
+        presentStepMinutes: 1,
       },
     ]);
   });
@@ -173,6 +175,43 @@ describeEachDialect('GET /api/v1/analytics', (dialect) => {
       `/api/v1/analytics?from=${encodeURIComponent(iso(T + DAY))}&to=${encodeURIComponent(iso(T + 2 * DAY))}`,
     );
     expect(range.json.sessions.map((s: any) => s.id)).toEqual(['algebra-2']);
+  });
+
+  it('finds a roster member by one of their aliases, as the participant route does', async () => {
+    const h = harness();
+    const put = await h.api('/api/v1/sessions/chem-1', {
+      method: 'PUT',
+      body: {
+        title: 'chem-1',
+        rooms: ['chem-1'],
+        startsAt: iso(T + 3 * MIN),
+        endsAt: iso(T + 13 * MIN),
+        roster: [{ identity: 'dee', name: 'Dee Ray', aliases: ['dee-phone'] }],
+        tags: ['chem'],
+      },
+    });
+    expect(put.status).toBe(201);
+    await attend(h, 'chem-1', 'dee-phone', T + 3 * MIN, T + 13 * MIN);
+    const byMember = await h.api('/api/v1/analytics?identity=dee');
+    const byAlias = await h.api('/api/v1/analytics?identity=dee-phone');
+    for (const r of [byMember, byAlias]) {
+      expect(r.json.sessions.map((s: any) => s.id)).toEqual(['chem-1']);
+      expect(r.json.people).toEqual([
+        person({
+          identity: 'dee',
+          name: 'Dee Ray',
+          sessionsExpected: 1,
+          attended: 1,
+          present: 1,
+          attendanceRate: 100,
+          meanLatenessMinutes: 0,
+        }),
+      ]);
+    }
+    expect((await h.api('/api/v1/analytics?identity=nobody')).json).toMatchObject({
+      people: [],
+      sessions: [],
+    });
   });
 
   it('answers CSV with one line per person', async () => {

@@ -1,6 +1,6 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { DIALECTS } from '../helpers/dialects.js';
-import { TEST_API_TOKEN, useHarness, type Harness } from '../helpers/harness.js';
+import { createHarness, TEST_API_TOKEN, useHarness, type Harness } from '../helpers/harness.js';
 import { recordEndedClass } from '../dashboard/class-fixture.js';
 
 const READ_TOKEN = 'test-read-token-0123456789';
@@ -53,6 +53,45 @@ describe('dashboard sign-in and forms over HTTP [sqlite]', () => {
     expect(res.statusCode).toBe(401);
     expect(res.headers['set-cookie']).toBeUndefined();
     expect(res.body).toContain('That token is not valid');
+  });
+
+  it('redirects after sign-in only to a path of this site', async () => {
+    const attacks = [
+      '//evil.example',
+      '/\t/evil.example',
+      '/\n/evil.example',
+      '/\r\n/evil.example',
+      '\t//evil.example',
+      '/\\evil.example',
+      '\\\\evil.example',
+      '/\\/evil.example',
+      '/\u0000/evil.example',
+      '/\u007f/evil.example',
+      'https://evil.example/',
+      'javascript:alert(1)',
+      'evil.example',
+      '',
+    ];
+    for (const next of attacks) {
+      const res = await h.app.inject({
+        method: 'POST',
+        url: '/sign-in',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        payload: new URLSearchParams({ token: TEST_API_TOKEN, next }).toString(),
+      });
+      expect([next, res.statusCode, res.headers.location]).toEqual([next, 303, '/']);
+      const form = await h.app.inject({ url: `/?next=${encodeURIComponent(next)}` });
+      expect([next, /name="next" value="([^"]*)"/.exec(form.body)?.[1]]).toEqual([next, '/']);
+    }
+    for (const next of ['/sessions', '/sessions/algebra-1?x=1#top', '/analytics?tag=a%2Fb']) {
+      const res = await h.app.inject({
+        method: 'POST',
+        url: '/sign-in',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        payload: new URLSearchParams({ token: TEST_API_TOKEN, next }).toString(),
+      });
+      expect(res.headers.location).toBe(next);
+    }
   });
 
   it('sets an httpOnly SameSite=Strict cookie, Secure only over HTTPS', async () => {
@@ -151,6 +190,59 @@ describe('dashboard sign-in and forms over HTTP [sqlite]', () => {
     ]);
   });
 
+  it('accepts a form from the host a reverse proxy forwards for, and still refuses others', async () => {
+    await recordEndedClass(h);
+    const proxied = {
+      host: '127.0.0.1:8080',
+      'x-forwarded-host': 'attendance.example, 10.0.0.1',
+      'x-forwarded-proto': 'https',
+      'content-type': 'application/x-www-form-urlencoded',
+    };
+    const signInAs = (origin: string) =>
+      h.app.inject({
+        method: 'POST',
+        url: '/sign-in',
+        headers: { ...proxied, origin },
+        payload: new URLSearchParams({ token: TEST_API_TOKEN, next: '/sessions' }).toString(),
+      });
+    const ok = await signInAs('https://attendance.example');
+    expect(ok.statusCode).toBe(303);
+    expect(ok.headers.location).toBe('/sessions');
+    for (const origin of ['https://evil.example', 'https://10.0.0.1', 'null']) {
+      const res = await signInAs(origin);
+      expect([origin, res.statusCode, res.headers['set-cookie']]).toEqual([origin, 403, undefined]);
+    }
+    // Directly, Origin must name Host; X-Forwarded-Host is only another name for this site.
+    const direct = await h.app.inject({
+      method: 'POST',
+      url: '/sign-in',
+      headers: {
+        host: 'attendance.example',
+        origin: 'https://attendance.example',
+        'content-type': 'application/x-www-form-urlencoded',
+      },
+      payload: new URLSearchParams({ token: TEST_API_TOKEN }).toString(),
+    });
+    expect(direct.statusCode).toBe(303);
+
+    const { cookie, csrf } = await signIn(h, TEST_API_TOKEN);
+    const url = '/sessions/algebra-1/participants/cy/override';
+    const form = { status: 'excused', reason: 'note', author: 'Ms T' };
+    const post = (origin: string, body: Record<string, string>) =>
+      h.app.inject({
+        method: 'POST',
+        url,
+        headers: { ...proxied, cookie, origin },
+        payload: new URLSearchParams(body).toString(),
+      });
+    expect((await post('https://evil.example', { ...form, _csrf: csrf })).statusCode).toBe(403);
+    // The right origin without the CSRF token is still refused: the token is the protection.
+    expect((await post('https://attendance.example', form)).statusCode).toBe(403);
+    expect((await post('https://attendance.example', { ...form, _csrf: csrf })).statusCode).toBe(
+      303,
+    );
+  });
+
   it('shows a read-only token the participant page without a form and refuses its post', async () => {
     await recordEndedClass(h);
     const { cookie, csrf } = await signIn(h, READ_TOKEN);
@@ -175,5 +267,42 @@ describe('dashboard sign-in and forms over HTTP [sqlite]', () => {
     const res = await postForm(h, '/sign-out', cookie, { _csrf: csrf });
     expect(res.statusCode).toBe(303);
     expect(String(res.headers['set-cookie'])).toMatch(/^lka_session=;.*Max-Age=0/);
+  });
+});
+
+describe('the sign-in cookie and DASHBOARD_SESSION_SECRET', () => {
+  const open: Harness[] = [];
+  afterEach(async () => {
+    await Promise.all(open.splice(0).map((h) => h.close()));
+  });
+  async function instance(secret?: string): Promise<Harness> {
+    const h = await createHarness({
+      databaseUrl: 'sqlite::memory:',
+      env: secret === undefined ? {} : { DASHBOARD_SESSION_SECRET: secret },
+    });
+    open.push(h);
+    return h;
+  }
+  const status = async (h: Harness, cookie: string) =>
+    (await h.app.inject({ url: '/sessions', headers: { cookie } })).statusCode;
+
+  it('refuses a cookie made under another secret, accepts one made under the same', async () => {
+    const a = await instance('first-dashboard-secret-0123456789abcdef');
+    const b = await instance('second-dashboard-secret-0123456789abcdef');
+    const a2 = await instance('first-dashboard-secret-0123456789abcdef');
+    const { cookie } = await signIn(a, TEST_API_TOKEN);
+    expect(await status(a, cookie)).toBe(200);
+    // Another instance sharing the secret (behind a load balancer) takes it; another secret not.
+    expect(await status(a2, cookie)).toBe(200);
+    expect(await status(b, cookie)).toBe(303);
+  });
+
+  it('does not derive the key from API_TOKEN: without a secret, the process has its own', async () => {
+    const withSecret = await instance('first-dashboard-secret-0123456789abcdef');
+    const without = await instance();
+    const { cookie } = await signIn(without, TEST_API_TOKEN);
+    expect(await status(without, cookie)).toBe(200);
+    // Same API_TOKEN, other key: the cookie's key has nothing to do with the token.
+    expect(await status(withSecret, cookie)).toBe(303);
   });
 });

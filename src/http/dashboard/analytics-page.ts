@@ -104,7 +104,9 @@ function presentSection(a: AnalyticsAnswer, id: string): Html {
       <div class="chart-scroll">
         <table class="list" id="present-table">
           <caption class="visually-hidden">
-            People connected each minute (the chart's data)
+            People connected
+            ${s.presentStepMinutes === 1 ? 'each minute' : `every ${s.presentStepMinutes} minutes`}
+            (the chart's data)
           </caption>
           <thead>
             <tr>

@@ -1,6 +1,11 @@
-import { createHash, hkdfSync, randomBytes, timingSafeEqual } from 'node:crypto';
+import { hkdfSync, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { ApiTokens, TokenRole } from '../bearer-auth.js';
+import {
+  createDigestResolver,
+  tokenDigest,
+  type ApiTokens,
+  type TokenRole,
+} from '../bearer-auth.js';
 
 declare module '@fastify/secure-session' {
   interface SessionData {
@@ -26,16 +31,18 @@ export interface Viewer {
   author: string | null;
 }
 
-function digest(value: string): Buffer {
-  return createHash('sha256').update(value, 'utf8').digest();
-}
+/** The secret of this process when DASHBOARD_SESSION_SECRET is unset: a restart signs everyone out. */
+const PROCESS_SECRET = randomBytes(32);
 
 /**
- * The cookie key, derived from API_TOKEN: cookies survive a restart and work on every instance
- * that shares the token, and changing API_TOKEN signs everyone out.
+ * The cookie key, derived from DASHBOARD_SESSION_SECRET (or this process's random secret) and
+ * nothing else: never from a token, so a cookie gives no way to test token guesses offline.
+ * Instances that share the secret accept each other's cookies.
  */
-export function sessionKey(adminToken: string): Buffer {
-  return Buffer.from(hkdfSync('sha256', adminToken, 'livekit-attendance', 'dashboard-session', 32));
+export function sessionKey(secret: string | null): Buffer {
+  return Buffer.from(
+    hkdfSync('sha256', secret ?? PROCESS_SECRET, 'livekit-attendance', 'dashboard-session', 32),
+  );
 }
 
 /**
@@ -44,29 +51,16 @@ export function sessionKey(adminToken: string): Buffer {
  * against the tokens configured now: removing a read token signs its holders out.
  */
 export class DashboardAuth {
-  private readonly known: { role: TokenRole; digest: Buffer }[];
+  /** The bearer check's own comparison: every token, constant time, no early exit. */
+  private readonly roleOfDigest: (digest: Buffer) => TokenRole | null;
 
   constructor(tokens: ApiTokens) {
-    this.known = [
-      { role: 'admin', digest: digest(tokens.admin) },
-      ...tokens.read.map((t) => ({ role: 'read' as const, digest: digest(t) })),
-    ];
-  }
-
-  /** Every known token is compared in constant time and the loop never stops early. */
-  private roleOfDigest(given: Buffer): TokenRole | null {
-    let role: TokenRole | null = null;
-    for (const k of this.known) {
-      if (given.length === k.digest.length && timingSafeEqual(given, k.digest) && role === null) {
-        role = k.role;
-      }
-    }
-    return role;
+    this.roleOfDigest = createDigestResolver(tokens);
   }
 
   /** Signs in with `token`; false (and nothing stored) when it is no token of ours. */
   signIn(req: FastifyRequest, token: string): boolean {
-    const d = digest(token.trim());
+    const d = tokenDigest(token.trim());
     if (this.roleOfDigest(d) === null) return false;
     // A fresh session: nothing from before the sign-in survives (no fixation of a CSRF token).
     req.session.regenerate();
@@ -105,25 +99,35 @@ export function csrfMatches(viewer: Viewer, sent: unknown): boolean {
   return a.length === b.length && timingSafeEqual(a, b);
 }
 
+/** The first value of a header a proxy may have sent several times or as a list. */
+function firstValue(header: string | string[] | undefined): string | undefined {
+  const first = (Array.isArray(header) ? header[0] : header)?.split(',')[0]?.trim();
+  return first === '' ? undefined : first;
+}
+
 /**
  * A form posted from another site is refused even before its CSRF token is looked at: browsers
- * send `Origin` with every POST, and it must name this host.
+ * send `Origin` with every POST, and it must name this host, as the browser saw it: `Host`, or
+ * behind a reverse proxy that rewrites `Host` (nginx's default) the first `X-Forwarded-Host`.
+ * The CSRF token and SameSite=Strict remain the real protection.
  */
 export function sameOrigin(req: FastifyRequest): boolean {
   const origin = req.headers.origin;
   if (origin === undefined) return true;
+  let host: string;
   try {
-    return new URL(origin).host === req.headers.host;
+    host = new URL(origin).host;
   } catch {
     return false;
   }
+  if (host === '') return false;
+  const own = [req.headers.host, firstValue(req.headers['x-forwarded-host'])];
+  return own.some((h) => h !== undefined && h.toLowerCase() === host);
 }
 
 /** HTTPS directly, or behind a proxy that says so: only then may the cookie be `Secure`. */
 function servedOverHttps(req: FastifyRequest): boolean {
-  const forwarded = req.headers['x-forwarded-proto'];
-  const first = (Array.isArray(forwarded) ? forwarded[0] : forwarded)?.split(',')[0]?.trim();
-  return req.protocol === 'https' || first === 'https';
+  return req.protocol === 'https' || firstValue(req.headers['x-forwarded-proto']) === 'https';
 }
 
 function cookieOptions(req: FastifyRequest) {
@@ -136,8 +140,27 @@ function cookieOptions(req: FastifyRequest) {
   };
 }
 
+/**
+ * Only paths of this site, so a link cannot send a signed-in user elsewhere. Browsers drop tabs
+ * and newlines from a URL and read a backslash as `/`, so `/\t/evil.example` would be `//evil.example`:
+ * any control character or backslash is refused, the path must start with one `/` not followed by
+ * another, and it must resolve to this origin.
+ */
+export function safeNext(next: string | undefined): string {
+  if (next === undefined || next.length > 2048) return '/';
+  // eslint-disable-next-line no-control-regex
+  if (/[\u0000-\u001f\u007f-\u009f\\]/.test(next)) return '/';
+  if (!next.startsWith('/') || next.startsWith('//')) return '/';
+  try {
+    const url = new URL(next, 'http://x');
+    return url.origin === 'http://x' ? next : '/';
+  } catch {
+    return '/';
+  }
+}
+
 /** Where an HTML page sends someone who is not signed in. */
 export function redirectToSignIn(req: FastifyRequest, reply: FastifyReply): FastifyReply {
-  const next = req.url.startsWith('/') && !req.url.startsWith('//') ? req.url : '/';
+  const next = safeNext(req.url);
   return reply.redirect(next === '/' ? '/' : `/?next=${encodeURIComponent(next)}`, 303);
 }

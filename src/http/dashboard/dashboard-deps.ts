@@ -11,6 +11,11 @@ export interface DashboardDeps {
    * without them (no live updates, no charts).
    */
   assetsDir: string | null;
+  /**
+   * DASHBOARD_SESSION_SECRET: the sign-in cookie's key is derived from it alone. Null: random bytes
+   * drawn at process start (a restart signs everyone out; instances do not share cookies).
+   */
+  sessionSecret: string | null;
 }
 
 declare module 'fastify' {

@@ -36,6 +36,9 @@ export class LiveFeed {
   /** Rooms whose last check failed, as the last render saw them. */
   private readonly failingRooms = new Set<string>();
 
+  /** Stops listening to the service's events and drops a pending update (the app's close). */
+  readonly close: () => void;
+
   constructor(
     private readonly deps: {
       events: ServiceEvents;
@@ -44,30 +47,50 @@ export class LiveFeed {
       logger: FastifyBaseLogger;
     },
   ) {
-    deps.events.on('webhook:event:accepted', ({ room }) => {
+    // With nobody watching nothing is marked: a browser that connects gets a full snapshot.
+    const accepted = ({ room }: { room: string | null }) => {
       if (room !== null) this.markRoom(room);
-    });
-    deps.events.on('reconcile:pass:complete', (report) => {
+    };
+    const reconciled = (report: ReconcileReport) => {
       if (report.dryRun) return;
       this.lastReport = report;
-      if (report.room !== null) this.markRoom(report.room);
+      if (!this.watched) return;
+      if (report.room !== null) this.dirtyRooms.add(report.room);
       else this.dirtyAll = true;
       this.dirtyAlerts = true;
       this.schedule();
-    });
-    deps.events.on('webhook:event:rejected', () => {
+    };
+    const rejected = () => {
+      if (!this.watched) return;
       this.dirtyAlerts = true;
       this.schedule();
-    });
+    };
+    deps.events.on('webhook:event:accepted', accepted);
+    deps.events.on('reconcile:pass:complete', reconciled);
+    deps.events.on('webhook:event:rejected', rejected);
+    this.close = () => {
+      deps.events.off('webhook:event:accepted', accepted);
+      deps.events.off('reconcile:pass:complete', reconciled);
+      deps.events.off('webhook:event:rejected', rejected);
+      if (this.timer !== null) clearTimeout(this.timer);
+      this.timer = null;
+      this.listeners.clear();
+      this.dirtyRooms.clear();
+    };
+  }
+
+  private get watched(): boolean {
+    return this.listeners.size > 0;
   }
 
   private markRoom(room: string): void {
+    if (!this.watched) return;
     this.dirtyRooms.add(room);
     this.schedule();
   }
 
   private schedule(): void {
-    if (this.listeners.size === 0 || this.timer !== null) return;
+    if (!this.watched || this.timer !== null) return;
     this.timer = setTimeout(() => {
       this.timer = null;
       this.flushing = this.flush().catch((err: unknown) =>
@@ -161,6 +184,12 @@ export class LiveFeed {
     this.listeners.add(listener);
     return () => {
       this.listeners.delete(listener);
+      // Marks left by the last watcher are covered by the next one's connect snapshot.
+      if (!this.watched) {
+        this.dirtyRooms.clear();
+        this.dirtyAll = false;
+        this.dirtyAlerts = false;
+      }
     };
   }
 

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { parseInstant } from '../../core/index.js';
+import { MAX_PRESENT_POINTS } from '../../core/index.js';
 import {
   ANALYTICS_CSV_COLUMNS,
   ANALYTICS_MAX_SESSIONS,
@@ -8,7 +8,8 @@ import {
   type AnalyticsQuery,
   type AnalyticsService,
 } from '../../service/index.js';
-import { errorBodySchema, HttpError } from '../error-registry.js';
+import { errorBodySchema } from '../error-registry.js';
+import { instantQuery, wantsCsv } from '../query-values.js';
 import { nameQuery, NO_NUL_PATTERN } from '../path-params.js';
 
 export interface AnalyticsQuerystring {
@@ -92,6 +93,7 @@ const sessionSchema = {
     'attended',
     'attendanceRate',
     'presentOverTime',
+    'presentStepMinutes',
   ],
   properties: {
     id: { type: 'string' },
@@ -107,32 +109,25 @@ const sessionSchema = {
     },
     presentOverTime: {
       type: 'array',
-      description: 'People connected, one point a minute from startsAt to endsAt (or now)',
+      description: `People connected, one point every presentStepMinutes from startsAt to endsAt (or now), at most ${MAX_PRESENT_POINTS}`,
       items: {
         type: 'object',
         required: ['at', 'present'],
         properties: { at: time, present: { type: 'integer' } },
       },
     },
+    presentStepMinutes: {
+      type: 'integer',
+      minimum: 1,
+      description: `Minutes between two presentOverTime points: 1, more for sessions longer than ${MAX_PRESENT_POINTS - 1} minutes`,
+    },
   },
 } as const;
 
-function instant(value: string | undefined, name: string): number | undefined {
-  if (value === undefined) return undefined;
-  const ms = parseInstant(value);
-  if (ms === null) {
-    throw new HttpError(
-      'invalid_request',
-      `querystring/${name} must be an ISO 8601 date-time with an offset, e.g. 2026-12-01T00:00:00Z`,
-    );
-  }
-  return ms;
-}
-
 /** The query as the service takes it; throws `invalid_request` for a bad date. */
 export function analyticsQuery(q: AnalyticsQuerystring): AnalyticsQuery {
-  const fromMs = instant(q.from, 'from');
-  const toMs = instant(q.to, 'to');
+  const fromMs = instantQuery(q.from, 'from');
+  const toMs = instantQuery(q.to, 'to');
   return {
     ...(q.tag === undefined ? {} : { tag: q.tag }),
     ...(q.identity === undefined ? {} : { identity: q.identity }),
@@ -152,7 +147,7 @@ export async function analyticsRoutes(
         summary: 'Attendance across sessions: per person and per session',
         description:
           `Sessions matching \`tag\` and overlapping [\`from\`, \`to\`] that have started (at most ${ANALYTICS_MAX_SESSIONS}, newest first; \`truncated\` says when more matched). ` +
-          '`identity` narrows people to that identity and sessions to those listing them. ' +
+          '`identity` narrows people to that identity (an alias to its roster member) and sessions to those listing them. ' +
           `CSV with \`?format=csv\` or \`Accept: text/csv\`: the people table (columns: ${ANALYTICS_CSV_COLUMNS.join(', ')}).`,
         tags: ['sessions'],
         security: [{ bearerAuth: [] }],
@@ -175,10 +170,7 @@ export async function analyticsRoutes(
     },
     async (req, reply) => {
       const answer = await deps.analytics.compute(analyticsQuery(req.query));
-      const csv =
-        req.query.format === 'csv' ||
-        (req.query.format === undefined && /\btext\/csv\b/.test(req.headers.accept ?? ''));
-      if (csv) {
+      if (wantsCsv(req.query.format, req.headers.accept)) {
         return reply
           .type('text/csv; charset=utf-8')
           .header('content-disposition', 'attachment; filename="attendance-analytics.csv"')

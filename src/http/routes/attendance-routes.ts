@@ -5,6 +5,7 @@ import type { AppDeps } from '../app-deps.js';
 import { decodeCursor, encodeCursor } from '../cursor.js';
 import { identityParam, roomParam } from '../path-params.js';
 import { errorBodySchema } from '../error-registry.js';
+import { wantsCsv } from '../query-values.js';
 import { csvLine, isoOrNull } from '../format.js';
 
 /** Identities per page of the JSON room report: the default and the most one request may ask. */
@@ -226,10 +227,7 @@ export async function attendanceRoutes(app: FastifyInstance, deps: AppDeps): Pro
     },
     async (req, reply) => {
       const { room } = req.params;
-      const wantsCsv =
-        req.query.format === 'csv' ||
-        (req.query.format === undefined && /\btext\/csv\b/.test(req.headers.accept ?? ''));
-      if (wantsCsv) {
+      if (wantsCsv(req.query.format, req.headers.accept)) {
         const file = `attendance-${room.replace(/[^A-Za-z0-9._-]+/g, '_')}.csv`;
         return reply
           .type('text/csv; charset=utf-8')

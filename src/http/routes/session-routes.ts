@@ -5,7 +5,6 @@ import {
   AUDIT_SOURCES,
   LATE_FROM,
   MAX_NAME_LENGTH,
-  parseInstant,
   parseSessionInput,
   SESSION_ID_PATTERN,
   type AttendanceStatus,
@@ -14,6 +13,7 @@ import type { AppDeps } from '../app-deps.js';
 import { decodeCursor, encodeCursor } from '../cursor.js';
 import { identityParam, keysetPage, nameQuery, NO_NUL_PATTERN } from '../path-params.js';
 import { errorBodySchema, HttpError } from '../error-registry.js';
+import { instantQuery, wantsCsv } from '../query-values.js';
 import {
   auditJson,
   participantReportJson,
@@ -270,22 +270,6 @@ function checkId(id: string): void {
   if (!SESSION_ID_PATTERN.test(id)) {
     throw new HttpError('session_not_found', `no session ${JSON.stringify(id.slice(0, 128))}`);
   }
-}
-
-function instantQuery(value: string | undefined, name: string): number | undefined {
-  if (value === undefined) return undefined;
-  const ms = parseInstant(value);
-  if (ms === null) {
-    throw new HttpError(
-      'invalid_request',
-      `querystring/${name} must be an ISO 8601 date-time with an offset, e.g. 2026-12-01T00:00:00Z`,
-    );
-  }
-  return ms;
-}
-
-function wantsCsv(format: string | undefined, accept: string | undefined): boolean {
-  return format === 'csv' || (format === undefined && /\btext\/csv\b/.test(accept ?? ''));
 }
 
 export async function sessionRoutes(app: FastifyInstance, deps: AppDeps): Promise<void> {

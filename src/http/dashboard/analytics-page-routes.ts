@@ -4,7 +4,7 @@ import type { AppDeps } from '../app-deps.js';
 import { HttpError } from '../error-registry.js';
 import { analyticsBody, type AnalyticsFilters } from './analytics-page.js';
 import type { DashboardDeps } from './dashboard-deps.js';
-import { sendPage, viewerOf } from './dashboard-reply.js';
+import { HIDDEN, sendPage, viewerOf } from './dashboard-reply.js';
 
 type Query = Partial<Record<keyof AnalyticsFilters, string>>;
 
@@ -35,11 +35,11 @@ function serviceQuery(f: AnalyticsFilters): AnalyticsQuery {
 }
 
 /** The dashboard's analytics page and its CSV, behind the cookie. */
-export async function analyticsRoutes(
+export async function analyticsPageRoutes(
   app: FastifyInstance,
   deps: AppDeps & { dashboard: DashboardDeps },
 ): Promise<void> {
-  app.get<{ Querystring: Query }>('/analytics', { schema: { hide: true } }, async (req, reply) => {
+  app.get<{ Querystring: Query }>('/analytics', { schema: HIDDEN }, async (req, reply) => {
     const filters = filtersOf(req.query);
     const answer = await deps.analytics.compute(serviceQuery(filters));
     return sendPage(reply, {
@@ -54,7 +54,7 @@ export async function analyticsRoutes(
 
   app.get<{ Querystring: Query }>(
     '/analytics.csv',
-    { schema: { hide: true }, config: { dashboardData: true } },
+    { schema: HIDDEN, config: { dashboardData: true } },
     async (req, reply) => {
       if (typeof req.query !== 'object') throw new HttpError('invalid_request', 'bad query');
       const answer = await deps.analytics.compute(serviceQuery(filtersOf(req.query)));
