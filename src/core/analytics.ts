@@ -7,8 +7,12 @@ import type { AttendanceStatus, Session, SessionState } from './session-types.js
  */
 
 const MINUTE = 60_000;
-/** Most points of one session's `presentOverTime`: a week-long session is sampled more coarsely. */
-export const MAX_PRESENT_POINTS = 500;
+/**
+ * Most points of one session's `presentOverTime`: one a minute for the longest session there can
+ * be (7 days, both ends included), as the analytics contract asks. Longer spans would be sampled
+ * more coarsely; a session cannot be longer.
+ */
+export const MAX_PRESENT_POINTS = 7 * 24 * 60 + 1;
 
 /** Statuses that count as having attended (an override counts: it is the teacher's word). */
 export const ATTENDED_STATUSES: ReadonlySet<AttendanceStatus> = new Set([
