@@ -21,7 +21,7 @@ export function dayOf({ seed, rooms, people, minutes }) {
 
 /**
  * @param o { dist, seed, rooms, people, minutes, lossRates, intervalMs, variants(lossRate) }
- * @returns one entry per loss rate: { lossRate, generated, lostByType, ours: [...], baseline, seconds }
+ * @returns one entry per loss rate: { lossRate, generated, lostByType, ours: [...], baselines: [...], seconds }
  */
 export async function runAccuracy(o) {
   const core = await o.dist('core/index.js');
@@ -38,6 +38,7 @@ export async function runAccuracy(o) {
       outage: day.window.outage,
       endAtMs: day.endAtMs,
       variants: o.variants(lossRate),
+      ...(o.baselines ? { baselines: o.baselines } : {}),
     });
     const m = measureAccuracy({
       core,
@@ -51,7 +52,7 @@ export async function runAccuracy(o) {
       generated: sim.generated,
       lostByType: sim.lostByType,
       ours: m.variants,
-      baseline: m.baseline,
+      baselines: m.baselines,
       simulatedS: sim.simulatedMs / 1000,
       seconds: (performance.now() - t0) / 1000,
       sim,

@@ -2,7 +2,9 @@
 // IMPLEMENTATION", 2025-11-13), reproduced rule by rule so that it runs on the same webhooks and
 // the same page polling as this service. Each rule cites the write-up. Where the write-up is
 // silent, the more accurate reading is taken (noted "generous"), so the comparison is not against a
-// straw man. It lives in bench/ only: nothing in src/ uses it.
+// straw man; where it is silent and neither reading is clearly the more accurate one (what an API
+// error other than "not found" does), both are run: `apiErrors` (bench/truth/variants.js, BASELINES).
+// It lives in bench/ only: nothing in src/ uses it.
 
 const S = 1_000;
 /** "Participant state cached for 10 seconds" (Configuration → Cache Settings). */
@@ -25,9 +27,16 @@ export class PerUserBaseline {
   /** Closes made by a verification: { atMs, room, identity } (to find early ones). */
   closes = [];
   apiCalls = 0;
+  /** Checks answered "unknown" (apiErrors 'ignored' only). */
+  unknownAnswers = 0;
 
-  constructor({ getParticipant, users }) {
+  #apiErrors;
+
+  constructor({ getParticipant, users, apiErrors = 'absent' }) {
+    if (apiErrors !== 'absent' && apiErrors !== 'ignored')
+      throw new Error(`apiErrors must be 'absent' or 'ignored', not ${apiErrors}`);
     this.#getParticipant = getParticipant;
+    this.#apiErrors = apiErrors;
     // Attendance is kept for the application's users (the roster), not for recorders or bots.
     for (const { room, identity } of users) this.#records.set(key(room, identity), []);
   }
@@ -64,7 +73,9 @@ export class PerUserBaseline {
     const cycles = this.#records.get(key(room, identity));
     const last = cycles?.at(-1);
     if (last === undefined || last.leftAtMs !== null) return false;
-    if (this.#verify(room, identity, nowMs)) return true;
+    // true: verified. null (apiErrors 'ignored', LiveKit unreachable): unknown, so the open cycle
+    // answers as the old logic did ("return $hasOpenCycle") and nothing is closed.
+    if (this.#verify(room, identity, nowMs) !== false) return true;
     last.leftAtMs = Math.max(last.joinedAtMs, nowMs);
     this.closes.push({ atMs: nowMs, room, identity });
     return false;
@@ -79,9 +90,12 @@ export class PerUserBaseline {
   }
 
   /**
-   * `isUserInRoom`: GetParticipant, "cached for 10 seconds", present iff JOINED or ACTIVE. The
-   * method returns a boolean, and the write-up treats "Room not found" (an error answer) as a normal
-   * "not in room": an error of any kind (LiveKit unreachable included) is "not in room".
+   * `isUserInRoom`: GetParticipant, "cached for 10 seconds", present iff JOINED or ACTIVE → true or
+   * false. The write-up treats "Room not found" (an error answer) as a normal "not in room", so
+   * not_found is false under both readings. Any other error (LiveKit unreachable, 503, timeout):
+   * false under apiErrors 'absent', null (unknown) under 'ignored'. An unknown answer is not cached
+   * (Laravel's `Cache::remember` does not keep a null or a thrown closure), so the next check asks
+   * again.
    */
   #verify(room, identity, nowMs) {
     const k = key(room, identity);
@@ -89,6 +103,10 @@ export class PerUserBaseline {
     if (cached !== undefined && nowMs - cached.atMs < CACHE_MS) return cached.present;
     this.apiCalls += 1;
     const answer = this.#getParticipant(room, identity);
+    if (!answer.ok && answer.error !== 'not_found' && this.#apiErrors === 'ignored') {
+      this.unknownAnswers += 1;
+      return null;
+    }
     const present = answer.ok && PRESENT_STATES.has(answer.state);
     this.#cache.set(k, { atMs: nowMs, present });
     return present;

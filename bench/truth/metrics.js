@@ -1,6 +1,6 @@
 // Accuracy against the emulator's ground truth: per person attended time inside the session
 // window (truth, this service, the baseline), over-count, session status under the default policy
-// (computed by the product's own core for all three, so only the cycles differ), the error of each
+// (computed by the product's own core for all of them, so only the cycles differ), the error of each
 // lost participant_left, and cycles closed while the person was still there.
 
 const S = 1_000;
@@ -134,7 +134,7 @@ export function measureAccuracy({ core, sim, scenario, window, evalAtMs }) {
     };
   };
 
-  const out = { variants: [], baseline: null };
+  const out = { variants: [], baselines: [] };
   for (const v of sim.variants) {
     const byPerson = new Map();
     const bySid = new Map();
@@ -190,33 +190,38 @@ export function measureAccuracy({ core, sim, scenario, window, evalAtMs }) {
       closedEarlyDuringOutage: earlyOutage,
     });
   }
-  const b = sim.baseline;
-  const baseRow = compare(
-    'baseline',
-    (room, identity) =>
-      b
-        .cyclesOf(room, identity)
-        .map((c) => ({ startMs: c.joinedAtMs, endMs: c.leftAtMs ?? evalAtMs })),
-    (r) =>
-      r.roster.flatMap((identity) =>
-        b
-          .cyclesOf(r.room, identity)
-          .map((c, i) => makeCycle(r.room, identity, `${identity}#${i}`, c.joinedAtMs, c.leftAtMs)),
-      ),
-  );
   const presentAt = (room, identity, atMs) =>
     (truthBy.get(key(room, identity)) ?? []).some(
       (c) => c.activeAtMs <= atMs && (c.endedAtMs === null || c.endedAtMs > atMs),
     );
-  const early = b.closes.filter((c) => presentAt(c.room, c.identity, c.atMs));
-  out.baseline = {
-    ...baseRow,
-    apiCalls: b.apiCalls,
-    closedEarly: early.length,
-    closedEarlyDuringOutage: early.filter(
-      (c) => c.atMs >= window.outage.fromMs && c.atMs < window.outage.toMs,
-    ).length,
-  };
+  for (const b of sim.baselines) {
+    const baseRow = compare(
+      b.name,
+      (room, identity) =>
+        b
+          .cyclesOf(room, identity)
+          .map((c) => ({ startMs: c.joinedAtMs, endMs: c.leftAtMs ?? evalAtMs })),
+      (r) =>
+        r.roster.flatMap((identity) =>
+          b
+            .cyclesOf(r.room, identity)
+            .map((c, i) =>
+              makeCycle(r.room, identity, `${identity}#${i}`, c.joinedAtMs, c.leftAtMs),
+            ),
+        ),
+    );
+    const early = b.closes.filter((c) => presentAt(c.room, c.identity, c.atMs));
+    out.baselines.push({
+      ...baseRow,
+      apiErrors: b.apiErrors,
+      apiCalls: b.apiCalls,
+      unknownAnswers: b.unknownAnswers,
+      closedEarly: early.length,
+      closedEarlyDuringOutage: early.filter(
+        (c) => c.atMs >= window.outage.fromMs && c.atMs < window.outage.toMs,
+      ).length,
+    });
+  }
   return out;
 }
 

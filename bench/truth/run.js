@@ -74,8 +74,13 @@ await Promise.all(
       const ours = r.ours[0];
       log(
         `  loss ${lossRate * 100} %: ${r.generated} events in ${((performance.now() - started) / 1000).toFixed(0)} s;` +
-          ` ours mean ${ours.meanErrorS.toFixed(1)} s, over ${ours.overCountS.toFixed(1)} s, per lost left ${ours.lostLeaveMeanErrorS.toFixed(1)} s (${ours.lostLeaves});` +
-          ` baseline mean ${r.baseline.meanErrorS.toFixed(0)} s, status differs ${(r.baseline.statusDiffersShare * 100).toFixed(0)} %`,
+          ` ours mean ${ours.meanErrorS.toFixed(1)} s, over ${ours.overCountS.toFixed(1)} s, per lost left ${ours.lostLeaveMeanErrorS.toFixed(1)} s (${ours.lostLeaves})` +
+          r.baselines
+            .map(
+              (b) =>
+                `; ${b.name}: mean ${b.meanErrorS.toFixed(0)} s, status differs ${(b.statusDiffersShare * 100).toFixed(0)} %`,
+            )
+            .join(''),
       );
     }
   }),

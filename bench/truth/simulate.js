@@ -7,6 +7,7 @@
 import { TimeHeap } from './random.js';
 import { createDelivery } from './delivery.js';
 import { PerUserBaseline, SWEEP_INTERVAL_MS } from './baseline.js';
+import { BASELINES } from './variants.js';
 
 const S = 1_000;
 const API_TOKEN = 'bench-truth-api-token-0123456789';
@@ -22,6 +23,8 @@ const TRACKS = {
 
 /**
  * @param o.variants [{ name, deliverTracks: boolean }]: one runtime each
+ * @param o.baselines [{ name, apiErrors: 'absent' | 'ignored' }]: one per-user baseline each
+ *   (default: BASELINES, both readings)
  * @param o.outage { fromMs, toMs } LiveKit's RoomService answers 503 `unavailable` in between
  */
 export async function simulateDay(o) {
@@ -117,14 +120,15 @@ export async function simulateDay(o) {
   const users = scenario.rooms.flatMap((r) =>
     r.roster.map((identity) => ({ room: r.room, identity })),
   );
-  const baseline = new PerUserBaseline({
-    users,
-    getParticipant: (room, identity) => {
-      if (apiDown) return { ok: false, error: 'unavailable' };
-      const p = emulator.peekParticipant(room, identity);
-      return p === undefined ? { ok: false, error: 'not_found' } : { ok: true, state: p.state };
-    },
-  });
+  const getParticipant = (room, identity) => {
+    if (apiDown) return { ok: false, error: 'unavailable' };
+    const p = emulator.peekParticipant(room, identity);
+    return p === undefined ? { ok: false, error: 'not_found' } : { ok: true, state: p.state };
+  };
+  const baselines = (o.baselines ?? BASELINES).map((b) => ({
+    ...b,
+    impl: new PerUserBaseline({ users, getParticipant, apiErrors: b.apiErrors }),
+  }));
 
   for (const a of scenario.actions) heap.push({ ...a, what: 'action' });
   for (const page of scenario.pages) {
@@ -147,7 +151,8 @@ export async function simulateDay(o) {
     const item = heap.pop();
     if (item.what === 'poll') {
       // Only the baseline calls LiveKit on a status read; this service reads its own tables.
-      baseline.onStatusCheck(item.page.room, item.page.identity, item.atMs);
+      for (const b of baselines)
+        b.impl.onStatusCheck(item.page.room, item.page.identity, item.atMs);
       schedulePoll(heap, item);
       continue;
     }
@@ -170,7 +175,7 @@ export async function simulateDay(o) {
             iatSeconds: iat,
           }).token,
         }));
-        for (const d of batch) baseline.onWebhook(d.info);
+        for (const b of baselines) for (const d of batch) b.impl.onWebhook(d.info);
         await Promise.all(
           variants.map(async (v) => {
             const mine = v.deliverTracks
@@ -209,7 +214,7 @@ export async function simulateDay(o) {
         });
         break;
       case 'sweep':
-        baseline.sweep(item.atMs);
+        for (const b of baselines) b.impl.sweep(item.atMs);
         break;
       case 'outage':
         apiDown = item.down;
@@ -249,11 +254,13 @@ export async function simulateDay(o) {
     generated,
     lostByType,
     variants: results,
-    baseline: {
-      cyclesOf: (room, identity) => baseline.cyclesOf(room, identity),
-      closes: baseline.closes,
-      apiCalls: baseline.apiCalls,
-    },
+    baselines: baselines.map(({ impl, ...b }) => ({
+      ...b,
+      cyclesOf: (room, identity) => impl.cyclesOf(room, identity),
+      closes: impl.closes,
+      apiCalls: impl.apiCalls,
+      unknownAnswers: impl.unknownAnswers,
+    })),
     simulatedMs,
   };
 }
