@@ -8,6 +8,8 @@ export const EVENT_SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
 export interface ReceivedEvent {
   id: string;
   timestamp: string;
+  /** The raw body, as sent. */
+  payload: string;
   /** What `standardwebhooks` verified and parsed; null when verification failed. */
   body: { type: string; timestamp: string; data: Record<string, any> } | null;
   verifyError: string | null;
@@ -61,6 +63,7 @@ export async function startEventReceiver(secret = EVENT_SECRET): Promise<EventRe
       received.push({
         id,
         timestamp: String(req.headers['webhook-timestamp']),
+        payload,
         body,
         verifyError,
         answeredStatus: status,

@@ -40,6 +40,13 @@ export function openPostgresDriver(connectionString: string, logger?: StoreLogge
   const pool = new pg.Pool({ connectionString, types });
   // An idle client losing its connection emits 'error' on the pool; unhandled, it would crash.
   pool.on('error', (err) => logger?.warn({ err }, 'postgres idle connection failed'));
+  // A checked-out client whose connection ends between statements (the server restarted, say)
+  // emits 'error' on itself, where pg-pool listens only while it is idle: unhandled, that crashes
+  // the process. Handled, its next statement fails instead and the pool drops it on release.
+  const lostInUse = (err: Error) =>
+    logger?.warn({ err }, 'postgres connection failed while in use');
+  pool.on('acquire', (client) => client.on('error', lostInUse));
+  pool.on('release', (_err, client) => client.removeListener('error', lostInUse));
   const db = new Kysely<Database>({ dialect: new AttendancePostgresDialect({ pool }) });
   return {
     dialect: 'postgres',
