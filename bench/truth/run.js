@@ -7,7 +7,7 @@
 // `npm run bench` runs bench/run.js first and passes its results.json (--speed-from): the speed
 // rows are reused, not measured twice. Needs `npm run build` (it drives dist/).
 import { execFile } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -104,6 +104,7 @@ if (!process.argv.includes('--no-speed')) {
 
 meta.seconds = (performance.now() - t0) / 1000;
 const targets = targetsOf({ accuracy, cost, speed, intervalS: meta.intervalS });
+mkdirSync(outDir, { recursive: true });
 writeFileSync(
   join(outDir, 'truth.md'),
   renderTruth({ meta, accuracy, cost, speed, speedMeta, targets }),

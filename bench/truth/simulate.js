@@ -102,7 +102,9 @@ export async function simulateDay(o) {
       ingested: 0,
     };
     rt.events.on('reconcile:loss:detected', ({ room }) => {
-      if (state.lossPending.has(room)) return;
+      // A variant with `earlyPasses: false` keeps to the fixed interval: what the adaptive,
+      // per-room pass (sooner where events prove loss) is worth.
+      if (v.earlyPasses === false || state.lossPending.has(room)) return;
       state.lossPending.add(room);
       heap.push({ atMs: clock.now() + LOSS_DEBOUNCE_MS, what: 'loss-pass', variant: state, room });
     });

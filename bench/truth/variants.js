@@ -4,7 +4,12 @@
 export function variantsFor(lossRate) {
   const ours = { name: 'this service', deliverTracks: true };
   if (lossRate < 0.2) return [ours];
-  return [ours, { name: 'this service, track events withheld', deliverTracks: false }];
+  return [
+    ours,
+    { name: 'this service, track events withheld', deliverTracks: false },
+    // The fixed interval only: no early pass for rooms whose events prove loss.
+    { name: 'this service, no early loss passes', deliverTracks: true, earlyPasses: false },
+  ];
 }
 
 // The per-user baseline (bench/truth/baseline.js) in both readings of the one rule its write-up
