@@ -42,20 +42,8 @@ export const analyticsQuerySchema = {
 
 const personSchema = {
   type: 'object',
-  required: [
-    'identity',
-    'name',
-    'sessionsExpected',
-    'attended',
-    'present',
-    'late',
-    'leftEarly',
-    'partial',
-    'absent',
-    'excused',
-    'attendanceRate',
-    'meanLatenessMinutes',
-  ],
+  // A person's JSON fields are the CSV's columns, in the same order: one list for both.
+  required: ANALYTICS_CSV_COLUMNS,
   properties: {
     identity: { type: 'string' },
     name: { type: ['string', 'null'] },
