@@ -29,15 +29,7 @@ export async function applyJournal(
   opts: ApplyOptions,
 ): Promise<FoldResult> {
   const fp = journalFootprint(entries);
-  const cycles = new Map<string, Cycle>();
-  if (fp.sids.size > 0) for (const c of await tx.getCycles([...fp.sids])) cycles.set(c.sid, c);
-  for (const roomSid of fp.finishedRoomSids) {
-    for (const c of await tx.listIncarnationCycles(roomSid)) cycles.set(c.sid, c);
-  }
-  const roomSids = new Set(fp.roomSids);
-  for (const c of cycles.values()) if (c.roomSid !== null) roomSids.add(c.roomSid);
-  const roomFinishedAtMs =
-    roomSids.size > 0 ? await tx.getRoomFinishTimes([...roomSids]) : new Map<string, number>();
+  const { cycles, roomFinishedAtMs } = await readFoldInputs(tx, fp);
   const loaded = new Map(cycles);
   const result = foldJournal({ cycles, roomFinishedAtMs }, entries);
   if (opts.write === false) return result;
@@ -59,6 +51,30 @@ export async function applyJournal(
   }
   for (const f of result.finished) await tx.recordRoomFinished(f.roomSid, f.room, f.atMs);
   return result;
+}
+
+/** The cycles the entries touch, and the finish times of every incarnation they and those name. */
+async function readFoldInputs(
+  tx: StoreOps,
+  fp: ReturnType<typeof journalFootprint>,
+): Promise<{ cycles: Map<string, Cycle>; roomFinishedAtMs: Map<string, number> }> {
+  const cycles = new Map<string, Cycle>();
+  // A room_finished bounds every cycle of its incarnation (rare: once per room).
+  for (const roomSid of fp.finishedRoomSids) {
+    for (const c of await tx.listIncarnationCycles(roomSid)) cycles.set(c.sid, c);
+  }
+  const sids = [...fp.sids].filter((sid) => !cycles.has(sid));
+  if (tx.getFoldInputs !== undefined && sids.length > 0) {
+    const read = await tx.getFoldInputs(sids, [...fp.roomSids]);
+    for (const c of read.cycles) cycles.set(c.sid, c);
+    return { cycles, roomFinishedAtMs: read.roomFinishedAtMs };
+  }
+  if (sids.length > 0) for (const c of await tx.getCycles(sids)) cycles.set(c.sid, c);
+  const roomSids = new Set(fp.roomSids);
+  for (const c of cycles.values()) if (c.roomSid !== null) roomSids.add(c.roomSid);
+  const roomFinishedAtMs =
+    roomSids.size > 0 ? await tx.getRoomFinishTimes([...roomSids]) : new Map<string, number>();
+  return { cycles, roomFinishedAtMs };
 }
 
 export interface ApplyOptions {

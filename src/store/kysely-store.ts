@@ -30,7 +30,7 @@ export function createKyselyStore(driver: StoreDriver, logger?: StoreLogger): At
         // The driver's prepared statements run on the connection this transaction holds.
         const ops: StoreOps = {
           ...createStoreOps(trx, driver),
-          ...driver.createTransactionHotOps?.(),
+          ...driver.createTransactionHotOps?.(trx),
         };
         if (!driver.deferBookkeeping) return fn(ops);
         const deferred = deferBookkeeping(trx, ops);

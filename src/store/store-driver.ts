@@ -37,7 +37,7 @@ export interface StoreDriver {
    */
   readonly deferBookkeeping?: boolean;
   /** Optional faster versions of the ingest transaction's statements, used only in transactions. */
-  createTransactionHotOps?(): Partial<StoreOps>;
+  createTransactionHotOps?(trx: Kysely<Database>): Partial<StoreOps>;
 }
 
 /** The narrow logger the store uses; pino's Logger fits. */

@@ -352,6 +352,14 @@ export interface StoreOps extends SessionStoreOps, OutboxStoreOps {
   recordRoomFinished(roomSid: string, room: string, atMs: number): Promise<void>;
   /** Finish times of the given room incarnations that have finished. */
   getRoomFinishTimes(roomSids: readonly string[]): Promise<Map<string, number>>;
+  /**
+   * What a fold reads, in one statement where a dialect can: `getCycles(sids)`, and the finish
+   * times of `roomSids` and of those cycles' incarnations. Absent: the two reads in turn.
+   */
+  getFoldInputs?(
+    sids: readonly string[],
+    roomSids: readonly string[],
+  ): Promise<{ cycles: Cycle[]; roomFinishedAtMs: Map<string, number> }>;
 
   getRoomVerification(room: string): Promise<RoomVerification | null>;
   markRoomVerified(room: string, atMs: number): Promise<void>;

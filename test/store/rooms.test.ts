@@ -1,6 +1,7 @@
 import { expect, it } from 'vitest';
 import { describeEachDialect } from '../helpers/dialects.js';
-import { T0, useMigratedStore } from './use-store.js';
+import type { Cycle } from '../../src/core/index.js';
+import { T0, makeCycle, useMigratedStore } from './use-store.js';
 
 describeEachDialect('store rooms', (dialect) => {
   const ctx = useMigratedStore(dialect);
@@ -74,5 +75,49 @@ describeEachDialect('store rooms', (dialect) => {
     await store.markRoomVerified('late', T0 + 10_000);
     await store.markRoomVerified('late', T0);
     expect((await store.getRoomVerification('late'))?.lastVerifiedAtMs).toBe(T0 + 10_000);
+  });
+});
+
+describeEachDialect('store fold inputs', (dialect) => {
+  const ctx = useMigratedStore(dialect);
+
+  // PostgreSQL reads both in one statement (fold-inputs.ts); what it returns must be what the two
+  // reads return, with every column's type as a row has it.
+  it('reads cycles and the finish times of named and of their incarnations, as the two reads do', async () => {
+    const { store } = ctx;
+    const cycles = [
+      makeCycle({
+        sid: 'PA_1',
+        roomSid: 'RM_1',
+        connected: false,
+        endedAtMs: T0 + 9,
+        endedBy: 'webhook',
+      }),
+      makeCycle({ sid: 'PA_2', roomSid: 'RM_2', name: null, kind: null }),
+      makeCycle({ sid: 'PA_3', roomSid: null, joinedAtMs: null }),
+    ];
+    await store.saveCycles(cycles);
+    await store.recordRoomFinished('RM_1', 'room-a', T0 + 100);
+    await store.recordRoomFinished('RM_3', 'room-a', T0 + 300);
+    await store.recordRoomFinished('RM_4', 'room-a', T0 + 400);
+    const read = await store.transaction(async (tx) => {
+      const sids = ['PA_1', 'PA_2', 'PA_3', 'PA_missing'];
+      const expected = {
+        cycles: await tx.getCycles(sids),
+        roomFinishedAtMs: await tx.getRoomFinishTimes(['RM_3', 'RM_1', 'RM_2']),
+      };
+      const actual = tx.getFoldInputs ? await tx.getFoldInputs(sids, ['RM_3']) : expected;
+      return { expected, actual };
+    });
+    const bySid = (cs: Cycle[]) => [...cs].sort((a, b) => a.sid.localeCompare(b.sid));
+    expect(bySid(read.actual.cycles)).toEqual(bySid(cycles));
+    expect(bySid(read.expected.cycles)).toEqual(bySid(cycles));
+    expect(read.actual.roomFinishedAtMs).toEqual(
+      new Map([
+        ['RM_1', T0 + 100],
+        ['RM_3', T0 + 300],
+      ]),
+    );
+    expect(read.actual.roomFinishedAtMs).toEqual(read.expected.roomFinishedAtMs);
   });
 });

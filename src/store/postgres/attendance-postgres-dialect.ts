@@ -9,10 +9,12 @@ import {
 import type {
   DatabaseIntrospector,
   DatabaseMetadataOptions,
+  Driver,
   Kysely,
-  PostgresDialectConfig,
   TableMetadata,
 } from 'kysely';
+import type pg from 'pg';
+import { BeginWithFirstStatementDriver } from './begin-with-first-statement-driver.js';
 
 interface ColumnRow {
   table_schema: string;
@@ -28,13 +30,21 @@ interface ColumnRow {
 
 /**
  * Kysely's PostgreSQL dialect, except that introspection (which its Migrator uses to find
- * `kysely_migration`) looks only at the current schema. Kysely's own introspector reads every
+ * `kysely_migration`) looks only at the current schema, and that a transaction's `begin` travels
+ * with its first statement (BeginWithFirstStatementDriver). Kysely's own introspector reads every
  * schema of the database: slow on a shared database, and it fails outright when another schema
  * is dropped while it runs (seen with one schema per test).
  */
 export class AttendancePostgresDialect extends PostgresDialect {
-  constructor(config: PostgresDialectConfig) {
+  readonly #pool: pg.Pool;
+
+  constructor(config: { pool: pg.Pool }) {
     super(config);
+    this.#pool = config.pool;
+  }
+
+  override createDriver(): Driver {
+    return new BeginWithFirstStatementDriver(this.#pool);
   }
 
   override createIntrospector(db: Kysely<any>): DatabaseIntrospector {

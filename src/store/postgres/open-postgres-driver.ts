@@ -3,6 +3,7 @@ import pg from 'pg';
 import type { Database } from '../rows.js';
 import type { StoreDriver, StoreLogger } from '../store-driver.js';
 import { AttendancePostgresDialect } from './attendance-postgres-dialect.js';
+import { createFoldInputsRead } from './fold-inputs.js';
 
 const INT8_OID = 20;
 
@@ -59,10 +60,14 @@ export function openPostgresDriver(connectionString: string, logger?: StoreLogge
     async holdRooms(trx, rooms) {
       const keys = [...new Set(rooms.map((r) => roomLockKey(r ?? '')))].sort((a, b) => a - b);
       if (keys.length === 0) return;
-      await sql`select pg_advisory_xact_lock(${ROOM_LOCK_CLASS}::int4, k)
-        from unnest(${keys}::int4[]) with ordinality as t(k, i) order by i`.execute(trx);
+      // No parameters (the keys are int32s computed here), so that the driver can send it in
+      // one round trip with the transaction's `begin`.
+      await sql`select pg_advisory_xact_lock(${sql.lit(ROOM_LOCK_CLASS)}::int4, k)
+        from unnest(${sql.lit(`{${keys.join(',')}}`)}::int4[]) with ordinality as t(k, i)
+        order by i`.execute(trx);
     },
     nowMsSql: sql<number>`(extract(epoch from clock_timestamp()) * 1000)::bigint`,
+    createTransactionHotOps: createFoldInputsRead,
     lockRows: true,
     deferBookkeeping: true,
     encodeBoolean: (value) => value,
