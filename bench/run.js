@@ -1433,6 +1433,7 @@ async function stormScenario({ label, databaseUrl, ingest, tag, countStored }) {
   const base = samples.find((x) => x.atS >= STORM_WARMUP_S - 0.5) ?? samples[0];
   const last = samples.at(-1);
   const growth = last.rssMiB / base.rssMiB - 1;
+  const afterWarmup = samples.slice(samples.indexOf(base)).map((x) => x.rssMiB);
   const s = {
     rps: result.ok / result.durationS,
     p50: result.p50,
@@ -1466,6 +1467,9 @@ async function stormScenario({ label, databaseUrl, ingest, tag, countStored }) {
         baselineMiB: base.rssMiB,
         lastMiB: last.rssMiB,
         growth,
+        // Single samples wander with the V8 heap's sawtooth (tens of MiB between collections).
+        minAfterWarmupMiB: Math.min(...afterWarmup),
+        maxAfterWarmupMiB: Math.max(...afterWarmup),
         samples,
       },
     },

@@ -20,8 +20,8 @@ export function generateWebhooks({ count, ...shape }) {
 
 /**
  * The same webhooks as generateWebhooks, signed one at a time as they are taken, without end (the
- * cycles go on): for loads too long to pre-sign (bench/storm-worker.js). Tokens are signed with
- * the `iat` of the stream's creation, valid for the emulator's WEBHOOK_TOKEN_TTL_SECONDS (5 min).
+ * cycles go on): for loads too long to pre-sign (bench/storm-worker.js). Each token is signed
+ * with the current second as its `iat` (valid for WEBHOOK_TOKEN_TTL_SECONDS, 5 minutes).
  */
 export function* webhookStream({
   tag,
@@ -30,7 +30,6 @@ export function* webhookStream({
   block = 500,
   baseMs = Date.now() - 6 * 3600_000,
 }) {
-  const iat = Math.floor(Date.now() / 1000);
   const participants = rooms * identitiesPerRoom;
   let seq = 0;
   for (let cycle = 0; ; cycle++) {
@@ -61,7 +60,8 @@ export function* webhookStream({
               createdAtS: Math.floor(atMs / 1000),
             }),
           );
-          const { token } = signWebhook({ apiKey: KEY, apiSecret: SECRET, body, iatSeconds: iat });
+          const iatSeconds = Math.floor(Date.now() / 1000);
+          const { token } = signWebhook({ apiKey: KEY, apiSecret: SECRET, body, iatSeconds });
           yield { body, token };
         }
       }
