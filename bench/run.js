@@ -1,8 +1,19 @@
 // `npm run bench`: one run, all scenarios, so the ratios are comparable.
-//   node bench/run.js            the benchmark (about 10 minutes on 2 cores)
-//   node bench/run.js --only=verify-only,sqlite-ingest,sqlite-sync,sqlite-reads,session-reads,postgres,
-//                            postgres-scale,session-report,ingest-baseline,reconcile
+//   node bench/run.js            the benchmark (about 15 minutes on 2 cores)
+//   node bench/run.js --only=verify-only,sqlite-ingest,sqlite-sync,sqlite-reads,session-reads,storm,
+//                            postgres,postgres-reads,postgres-storm,postgres-scale,session-report,
+//                            ingest-baseline,reconcile
 //                                a subset (the bare routes always run: the ratios need them)
+//     storm            signed webhooks at 80 % of this run's ingest rate (sqlite-ingest's, measured
+//                      first if not in the subset) for 60 s, open loop (bench/storm-worker.js), into
+//                      a fresh SQLite file; the service's RSS every 5 s; the target: the last sample
+//                      within 10 % of the first at or after 10 s
+//                      (BENCH_STORM_S=<s> runs longer; BENCH_STORM_GC=1 starts the server with
+//                      --expose-gc and collects garbage before each sample, to tell a leak from
+//                      a heap that has not stopped growing yet: not the figure the target is for)
+//     postgres-storm   the same on PostgreSQL, at 80 % of the postgres scenario's ingest rate
+//     postgres-reads   the sqlite-reads data loaded the same way into PostgreSQL, the same route and
+//                      scattered order (PostgreSQL has no status cache: every read is a query)
 //     session-reads    on the sqlite-reads data (200 rooms × 50, one session per room whose roster
 //                      is that room's identities), GET /api/v1/sessions/{id}/participants/{identity}
 //                      beside GET /api/v1/rooms/{room}/participants/{identity}, same order, rounds
@@ -29,6 +40,7 @@ import { randomBytes } from 'node:crypto';
 import {
   mkdtempSync,
   mkdirSync,
+  readFileSync,
   readdirSync,
   realpathSync,
   rmSync,
@@ -52,7 +64,10 @@ const DEFAULT_SCENARIOS = [
   'sqlite-sync',
   'sqlite-reads',
   'session-reads',
+  'storm',
   'postgres',
+  'postgres-reads',
+  'postgres-storm',
   'postgres-scale',
   'session-report',
   'ingest-baseline',
@@ -83,6 +98,15 @@ const SESSION_CYCLES = 10;
 const SESSION_REPORT_REQUESTS = 200;
 const SESSION_REPORT_S = 15;
 const BASELINE_COMMIT = '8abddd3';
+/** The storm: STORM_SHARE of the ingest rate for STORM_S, memory every STORM_SAMPLE_S. */
+const STORM_S = Number(process.env.BENCH_STORM_S ?? 60);
+/** BENCH_STORM_GC=1: the server runs with --expose-gc and each sample follows a full GC. */
+const STORM_GC = process.env.BENCH_STORM_GC === '1';
+const STORM_SHARE = 0.8;
+const STORM_SAMPLE_S = 5;
+/** The first sample at or after this is the baseline (JIT, V8's heap sizing and caches settle). */
+const STORM_WARMUP_S = 10;
+const STORM_TARGET = `RSS at ${STORM_S} s within 10 % of ${STORM_WARMUP_S} s`;
 const HOUR_MS = 3600_000;
 
 const log = (...a) => console.log(...a);
@@ -307,6 +331,33 @@ async function ingestScenario({ label, port, pool, warmup }) {
   return { s: summarise(result), answered: w['2xx'] + result['2xx'], built: wc.used + cursor.used };
 }
 
+/** A service child on `env` (and node `nodeArgs`) for fn(port, server), stopped after fn. */
+async function withServer(env, profileName, title, fn, nodeArgs = []) {
+  const server = spawnServer('service', env, PROFILE && profileName ? profileName : null, nodeArgs);
+  const port = await server.ready;
+  try {
+    return await fn(port, server);
+  } finally {
+    await stopServer(server, title);
+  }
+}
+
+/** GETs of one path from autocannon in this process: WARMUP_S unmeasured, then `duration`. */
+async function measureAutocannon(port, path, duration) {
+  await load({ port, duration: WARMUP_S, path });
+  return summarise(await load({ port, duration, path }));
+}
+
+/**
+ * Authorised GETs cycling through `paths`, from autocannon in a fresh child (loadInChild):
+ * WARMUP_S unmeasured, then `duration`.
+ */
+function measureReads(port, paths, duration = READ_S) {
+  const headers = { authorization: `Bearer ${API_TOKEN}` };
+  loadInChild({ port, duration: WARMUP_S, paths, headers });
+  return summarise(loadInChild({ port, duration, paths, headers }));
+}
+
 const profiles = [];
 async function stopServer(server, title) {
   const file = await server.stop();
@@ -387,8 +438,23 @@ let sqliteIngest;
 try {
   if (ONLY.has('sqlite-ingest')) await sqliteIngestScenario();
   if (ONLY.has('sqlite-sync')) await sqliteSyncScenario();
-  if (ONLY.has('sqlite-reads')) await sqliteReadScenario();
+  if (ONLY.has('sqlite-reads')) {
+    log('\n[4] status reads on SQLite');
+    await statusReadScenario('SQLite', `sqlite:${(await readData()).readFile}`);
+  }
   if (ONLY.has('session-reads')) await sessionReadScenario();
+  if (ONLY.has('storm')) {
+    // The storm's rate is 80 % of this run's ingest rate: measured here if not asked for.
+    if (!sqliteIngest) await sqliteIngestScenario();
+    const file = join(sqliteDir, 'storm.db');
+    await stormScenario({
+      label: 'SQLite',
+      databaseUrl: `sqlite:${file}`,
+      ingest: sqliteIngest,
+      tag: 'st',
+      countStored: () => sqliteInboxCount(file),
+    });
+  }
 } finally {
   if (!PROFILE && !process.env.BENCH_KEEP) rmSync(sqliteDir, { recursive: true, force: true });
 }
@@ -525,80 +591,91 @@ async function sendAll(port, hooks) {
 }
 
 /**
- * The read scenarios' data, loaded once: a class as it looks mid-session, every identity joined,
- * left once and rejoined (two cycles, the second open), loaded through the verified webhook path
- * into a database of its own. `pairs` is every [room, identity] in a scattered order.
+ * The read scenarios' data: a class as it looks mid-session, every identity joined, left once and
+ * rejoined (two cycles, the second open), sent through the verified webhook path into the database
+ * at `databaseUrl`.
  */
+async function loadReadData(databaseUrl) {
+  const participants = ROOMS * IDENTITIES;
+  const classHooks = generateWebhooks({
+    tag: '',
+    rooms: ROOMS,
+    identitiesPerRoom: IDENTITIES,
+    count: participants * 5,
+    block: participants,
+  });
+  await withServer({ BENCH_DATABASE_URL: databaseUrl }, null, 'read data loader', (port) =>
+    sendAll(port, classHooks),
+  );
+}
+
+/** Every [room, identity] of the read data, in a scattered order (cycled for a whole run). */
+function readPairs() {
+  const ordered = [];
+  for (let r = 0; r < ROOMS; r++) {
+    for (let i = 0; i < IDENTITIES; i++) ordered.push([`room-${r}`, `user-${r}-${i}`]);
+  }
+  return ordered.map((_, k) => ordered[(k * 7919) % ordered.length]);
+}
+
+/** The SQLite read data, loaded once for the scenarios that share it. */
 function readData() {
   readDataPromise ??= (async () => {
     const readFile = join(sqliteDir, 'reads.db');
-    const loader = spawnServer('service', { BENCH_DATABASE_URL: `sqlite:${readFile}` });
-    const loaderPort = await loader.ready;
-    const participants = ROOMS * IDENTITIES;
-    const classHooks = generateWebhooks({
-      tag: '',
-      rooms: ROOMS,
-      identitiesPerRoom: IDENTITIES,
-      count: participants * 5,
-      block: participants,
-    });
-    await sendAll(loaderPort, classHooks);
-    await stopServer(loader, 'read data loader');
-    const ordered = [];
-    for (let r = 0; r < ROOMS; r++) {
-      for (let i = 0; i < IDENTITIES; i++) ordered.push([`room-${r}`, `user-${r}-${i}`]);
-    }
-    // Every identity of every room, in a scattered order, cycled for the whole run.
-    const pairs = ordered.map((_, k) => ordered[(k * 7919) % ordered.length]);
-    return { readFile, pairs };
+    await loadReadData(`sqlite:${readFile}`);
+    return { readFile, pairs: readPairs() };
   })();
   return readDataPromise;
 }
 
-async function sqliteReadScenario() {
-  log('\n[4] status reads on SQLite');
-  const { readFile, pairs } = await readData();
-  const scattered = pairs.map(roomStatusPath);
-  const headers = { authorization: `Bearer ${API_TOKEN}` };
-  const readLoad = (port, duration) => loadInChild({ port, duration, paths: scattered, headers });
-
-  // As shipped: repeated reads between writes come from the status cache.
-  const reader = spawnServer(
-    'service',
-    { BENCH_DATABASE_URL: `sqlite:${readFile}` },
-    PROFILE ? 'sqlite-reads' : null,
+/**
+ * Status reads (GET /api/v1/rooms/{room}/participants/{identity}) of the read data in `databaseUrl`
+ * (loaded by the caller), every identity in the scattered order, in a server as shipped; on SQLite
+ * also the service's own /healthz beside it and the reads with the status cache off (PostgreSQL
+ * has no cache: every read is a query).
+ */
+async function statusReadScenario(label, databaseUrl) {
+  const paths = readPairs().map(roomStatusPath);
+  const sqlite = label === 'SQLite';
+  const slug = label.toLowerCase();
+  // As shipped: on SQLite, repeated reads between writes come from the status cache.
+  await withServer(
+    { BENCH_DATABASE_URL: databaseUrl },
+    `${slug}-reads`,
+    `${slug} reads`,
+    async (port) => {
+      if (sqlite) {
+        const hz = await measureAutocannon(port, '/healthz', BARE_S);
+        addRow('real app GET /healthz (no DB)', hz, {
+          ratio: hz.rps / bare.get.rps,
+          ratioTo: 'bare GET',
+        });
+      }
+      const rs = measureReads(port, paths);
+      const clean = rs.non2xx === 0 && rs.errors === 0;
+      addRow(`status read, ${label}`, rs, {
+        ratio: rs.rps / bare.get.rps,
+        ratioTo: 'bare GET',
+        ...(sqlite
+          ? { target: '≥ 20,000/s, p99 < 10 ms', pass: rs.rps >= 20_000 && rs.p99 < 10 && clean }
+          : { target: 'reported: reads/s, p50/p99', ...(clean ? {} : { pass: false }) }),
+      });
+    },
   );
-  const readPort = await reader.ready;
-  await load({ port: readPort, duration: WARMUP_S, path: '/healthz' });
-  const hz = summarise(await load({ port: readPort, duration: BARE_S, path: '/healthz' }));
-  addRow('real app GET /healthz (no DB)', hz, {
-    ratio: hz.rps / bare.get.rps,
-    ratioTo: 'bare GET',
-  });
-  readLoad(readPort, WARMUP_S);
-  const rs = summarise(readLoad(readPort, READ_S));
-  addRow('status read, SQLite', rs, {
-    ratio: rs.rps / bare.get.rps,
-    ratioTo: 'bare GET',
-    target: '≥ 20,000/s, p99 < 10 ms',
-    pass: rs.rps >= 20_000 && rs.p99 < 10 && rs.non2xx === 0 && rs.errors === 0,
-  });
-  await stopServer(reader, 'sqlite reads');
-
+  if (!sqlite) return;
   // Every read a query, as when webhooks keep arriving (each write empties the cache).
-  const uncached = spawnServer(
-    'service',
-    { BENCH_DATABASE_URL: `sqlite:${readFile}`, BENCH_STATUS_CACHE_ENTRIES: '0' },
-    PROFILE ? 'sqlite-reads-uncached' : null,
+  await withServer(
+    { BENCH_DATABASE_URL: databaseUrl, BENCH_STATUS_CACHE_ENTRIES: '0' },
+    'sqlite-reads-uncached',
+    'sqlite reads, cache off',
+    (port) => {
+      const ru = measureReads(port, paths);
+      addRow('status read, SQLite, cache off', ru, {
+        ratio: ru.rps / bare.get.rps,
+        ratioTo: 'bare GET',
+      });
+    },
   );
-  const uncachedPort = await uncached.ready;
-  readLoad(uncachedPort, WARMUP_S);
-  const ru = summarise(readLoad(uncachedPort, READ_S));
-  addRow('status read, SQLite, cache off', ru, {
-    ratio: ru.rps / bare.get.rps,
-    ratioTo: 'bare GET',
-  });
-  await stopServer(uncached, 'sqlite reads, cache off');
 }
 
 /** An admin connection to PG_URL, or null (with a notice saying what is skipped) if unreachable. */
@@ -616,62 +693,83 @@ async function connectPgAdmin(skipped) {
   }
 }
 
-// ---------- 3. PostgreSQL ingest ----------
-if (ONLY.has('postgres')) {
-  log('\n[3] verified webhook ingest → PostgreSQL');
-  const admin = await connectPgAdmin('skipped');
-  if (!admin) rows.push({ name: 'webhook ingest, PostgreSQL', skipped: true, target: '≥ 4,000/s' });
-  if (admin) {
-    const schema = `bench_${process.pid}_${randomBytes(4).toString('hex')}`;
-    await admin.query(`create schema "${schema}"`);
+// ---------- 3. PostgreSQL: ingest, status reads, storm ----------
+const pgScenarios = ['postgres', 'postgres-reads', 'postgres-storm'].filter((x) => ONLY.has(x));
+if (pgScenarios.length > 0) {
+  const admin = await connectPgAdmin(`${pgScenarios.join(', ')} skipped`);
+  if (!admin) {
+    const skipped = { skipped: true, reason: 'PostgreSQL unreachable' };
+    if (ONLY.has('postgres'))
+      rows.push({ name: 'webhook ingest, PostgreSQL', ...skipped, target: '≥ 4,000/s' });
+    if (ONLY.has('postgres-reads'))
+      rows.push({ name: 'status read, PostgreSQL', ...skipped, target: 'reported' });
+    if (ONLY.has('postgres-storm'))
+      rows.push({ name: 'webhook storm, PostgreSQL', ...skipped, target: STORM_TARGET });
+  } else {
     try {
-      const url = new URL(PG_URL);
-      url.searchParams.set('options', `-c search_path=${schema}`);
-      const warmup = generateWebhooks({
-        tag: 'pw',
-        rooms: 50,
-        identitiesPerRoom: 20,
-        count: 15_000,
-      });
-      const pool = generateWebhooks({
-        tag: 'p',
-        rooms: ROOMS,
-        identitiesPerRoom: IDENTITIES,
-        count: PG_POOL,
-      });
-      const server = spawnServer(
-        'service',
-        { BENCH_DATABASE_URL: url.toString() },
-        PROFILE ? 'postgres' : null,
-      );
-      const port = await server.ready;
-      const { s, answered, built } = await ingestScenario({
-        label: 'postgres',
-        port,
-        pool,
-        warmup,
-      });
-      const row = addRow('webhook ingest, PostgreSQL', s, {
-        ratio: s.rps / bare.post.rps,
-        ratioTo: 'bare POST',
-        target: '≥ 4,000/s',
-        pass: s.rps >= 4000 && s.non2xx === 0 && s.errors === 0,
-      });
-      await stopServer(server, 'postgres ingest');
-      const stored = Number(
-        (await admin.query(`select count(*) as n from "${schema}".inbox`)).rows[0].n,
-      );
-      row.stored = stored;
-      log(
-        `  stored ${fmt(stored)} inbox rows (${fmt(answered)} answered 2xx, ${fmt(built)} built)`,
-      );
-      if (stored < answered || stored > built)
-        notes.push(`postgres: ${answered} webhooks answered 2xx but ${stored} stored`);
+      // The storm's rate is 80 % of this run's ingest rate: measured here even if not asked for.
+      const ingest =
+        ONLY.has('postgres') || ONLY.has('postgres-storm')
+          ? await postgresIngestScenario(admin)
+          : null;
+      if (ONLY.has('postgres-reads')) {
+        log('\n[3c] status reads on PostgreSQL (the SQLite read data, loaded the same way)');
+        await withPgSchema(admin, async (url) => {
+          await loadReadData(url);
+          await statusReadScenario('PostgreSQL', url);
+        });
+      }
+      if (ONLY.has('postgres-storm'))
+        await withPgSchema(admin, (url, schema) =>
+          stormScenario({
+            label: 'PostgreSQL',
+            databaseUrl: url,
+            ingest,
+            tag: 'pst',
+            countStored: async () =>
+              Number((await admin.query(`select count(*) as n from "${schema}".inbox`)).rows[0].n),
+          }),
+        );
     } finally {
-      await admin.query(`drop schema "${schema}" cascade`);
       await admin.end();
     }
   }
+}
+
+/** Verified webhook ingest into a fresh PostgreSQL schema; its row. */
+async function postgresIngestScenario(admin) {
+  log(
+    `\n[3] verified webhook ingest → PostgreSQL${ONLY.has('postgres') ? '' : ' (for the storm rate)'}`,
+  );
+  const warmup = generateWebhooks({ tag: 'pw', rooms: 50, identitiesPerRoom: 20, count: 15_000 });
+  const pool = generateWebhooks({
+    tag: 'p',
+    rooms: ROOMS,
+    identitiesPerRoom: IDENTITIES,
+    count: PG_POOL,
+  });
+  return withPgSchema(admin, async (url, schema) => {
+    const { s, answered, built } = await withServer(
+      { BENCH_DATABASE_URL: url },
+      'postgres',
+      'postgres ingest',
+      (port) => ingestScenario({ label: 'postgres', port, pool, warmup }),
+    );
+    const row = addRow('webhook ingest, PostgreSQL', s, {
+      ratio: s.rps / bare.post.rps,
+      ratioTo: 'bare POST',
+      target: '≥ 4,000/s',
+      pass: s.rps >= 4000 && s.non2xx === 0 && s.errors === 0,
+    });
+    const stored = Number(
+      (await admin.query(`select count(*) as n from "${schema}".inbox`)).rows[0].n,
+    );
+    row.stored = stored;
+    log(`  stored ${fmt(stored)} inbox rows (${fmt(answered)} answered 2xx, ${fmt(built)} built)`);
+    if (stored < answered || stored > built)
+      notes.push(`postgres: ${answered} webhooks answered 2xx but ${stored} stored`);
+    return row;
+  });
 }
 
 // ---------- 3b. PostgreSQL ingest, one and two service processes ----------
@@ -1192,6 +1290,204 @@ async function timePieces() {
   return out;
 }
 
+// ---------- storm ----------
+
+/** Rows of SQLite's inbox table in `file` (opened read-only). */
+async function sqliteInboxCount(file) {
+  const { default: Database } = await import('better-sqlite3');
+  const db = new Database(file, { readonly: true, fileMustExist: true });
+  try {
+    return db.prepare('select count(*) as n from inbox').get().n;
+  } finally {
+    db.close();
+  }
+}
+
+/** Bytes as MiB with one decimal. */
+function mib(bytes) {
+  return Math.round((bytes / 2 ** 20) * 10) / 10;
+}
+
+/** The server child's process.memoryUsage() over IPC (bench/server.js), after a full GC if `gc`. */
+function memoryUsageOf(child, gc) {
+  const id = Math.random();
+  return new Promise((resolve, reject) => {
+    const onMessage = (m) => {
+      if (m?.type !== 'memory' || m.id !== id) return;
+      clearTimeout(timer);
+      child.off('message', onMessage);
+      resolve(m);
+    };
+    const timer = setTimeout(() => {
+      child.off('message', onMessage);
+      reject(new Error('the server did not answer the memory probe'));
+    }, 10_000);
+    child.on('message', onMessage);
+    child.send({ type: 'memory', id, gc });
+  });
+}
+
+/**
+ * The service's memory in MiB: its resident set from /proc/<pid>/status (VmRSS, and the anonymous
+ * and file-backed parts; process.memoryUsage().rss where there is no /proc) and V8's heap and
+ * external memory from process.memoryUsage() (after a full GC if `gc`).
+ */
+async function sampleMemory(child, gc) {
+  const m = await memoryUsageOf(child, gc);
+  const sample = {
+    rssMiB: mib(m.rss),
+    heapUsedMiB: mib(m.heapUsed),
+    heapTotalMiB: mib(m.heapTotal),
+    externalMiB: mib(m.external),
+  };
+  try {
+    const status = readFileSync(`/proc/${child.pid}/status`, 'utf8');
+    const kib = (key) => Number(new RegExp(`^${key}:\\s+(\\d+) kB`, 'm').exec(status)?.[1]);
+    Object.assign(sample, {
+      rssMiB: mib(kib('VmRSS') * 1024),
+      anonMiB: mib(kib('RssAnon') * 1024),
+      fileMiB: mib(kib('RssFile') * 1024),
+    });
+  } catch {
+    // not Linux: process.memoryUsage().rss
+  }
+  return sample;
+}
+
+/** bench/storm-worker.js in a child on the load core: `started` once it sends, then `result`. */
+function startStormWorker(options) {
+  const args = [join(HERE, 'storm-worker.js')];
+  const child = pinned
+    ? spawn('taskset', ['-c', '1', process.execPath, ...args], {
+        stdio: ['pipe', 'pipe', 'inherit'],
+      })
+    : spawn(process.execPath, args, { stdio: ['pipe', 'pipe', 'inherit'] });
+  child.stdin.end(JSON.stringify(options));
+  let out = '';
+  let onStart;
+  const started = new Promise((resolve) => (onStart = resolve));
+  child.stdout.on('data', (d) => {
+    out += d.toString();
+    if (out.startsWith('START\n')) onStart();
+  });
+  const result = new Promise((resolve, reject) =>
+    child.once('exit', (code) => {
+      onStart();
+      const json = out.split('\n').find((l) => l.startsWith('{'));
+      if (code === 0 && json) resolve(JSON.parse(json));
+      else reject(new Error(`storm worker exited (${code})`));
+    }),
+  );
+  return { started, result };
+}
+
+function sleepUntil(at) {
+  return new Promise((resolve) => setTimeout(resolve, Math.max(0, at - performance.now())));
+}
+
+/**
+ * Signed webhooks into a fresh database at STORM_SHARE of `ingest.rps` (this run's closed-loop
+ * ingest rate on the same database kind) for STORM_S, open loop (bench/storm-worker.js), the
+ * service's memory sampled every STORM_SAMPLE_S; the RSS target compares the last sample with the
+ * first at or after STORM_WARMUP_S.
+ */
+async function stormScenario({ label, databaseUrl, ingest, tag, countStored }) {
+  const rate = STORM_SHARE * ingest.rps;
+  const slug = label.toLowerCase();
+  log(
+    `\n[9] webhook storm → ${label}: ${fmt(rate)}/s (${STORM_SHARE * 100} % of ${fmt(ingest.rps)}/s)` +
+      ` for ${STORM_S} s, open loop; service memory every ${STORM_SAMPLE_S} s`,
+  );
+  const samples = [];
+  const result = await withServer(
+    { BENCH_DATABASE_URL: databaseUrl },
+    `${slug}-storm`,
+    `${slug} storm`,
+    async (port, server) => {
+      const worker = startStormWorker({
+        port,
+        rate,
+        durationS: STORM_S,
+        connections: CONNECTIONS,
+        // Two seconds' worth waiting: beyond that the service is not keeping up.
+        maxInFlight: Math.max(1000, Math.ceil(2 * rate)),
+        stream: { tag, rooms: ROOMS, identitiesPerRoom: IDENTITIES },
+      });
+      await worker.started;
+      const t0 = performance.now();
+      for (let k = 0; k * STORM_SAMPLE_S <= STORM_S; k++) {
+        await sleepUntil(t0 + k * STORM_SAMPLE_S * 1000);
+        const at = (performance.now() - t0) / 1000;
+        const m = await sampleMemory(server.child, STORM_GC);
+        samples.push({ atS: Math.round(at * 10) / 10, ...m });
+        log(
+          `  ${at.toFixed(1).padStart(5)} s: RSS ${m.rssMiB} MiB (anon ${m.anonMiB}, file ${m.fileMiB});` +
+            ` V8 heap ${m.heapUsedMiB} used of ${m.heapTotalMiB}${STORM_GC ? ' after GC' : ''}, external ${m.externalMiB}`,
+        );
+      }
+      return worker.result;
+    },
+    STORM_GC ? ['--expose-gc'] : [],
+  );
+  const stored = await countStored();
+  const base = samples.find((x) => x.atS >= STORM_WARMUP_S - 0.5) ?? samples[0];
+  const last = samples.at(-1);
+  const growth = last.rssMiB / base.rssMiB - 1;
+  const afterWarmup = samples.slice(samples.indexOf(base)).map((x) => x.rssMiB);
+  const s = {
+    rps: result.ok / result.durationS,
+    p50: result.p50,
+    p99: result.p99,
+    total: result.sent,
+    ok: result.ok,
+    non2xx: result.non2xx,
+    errors: result.errors + result.unanswered,
+    durationS: result.durationS,
+  };
+  const pct = (x) => `${x >= 0 ? '+' : ''}${(x * 100).toFixed(1)} %`;
+  const row = addRow(
+    `webhook storm, ${label}, ${STORM_S} s at ${STORM_SHARE * 100} % of ingest`,
+    s,
+    {
+      ratioText: `RSS ${base.rssMiB} → ${last.rssMiB} MiB (${pct(growth)})`,
+      target: STORM_TARGET,
+      pass: Math.abs(growth) <= 0.1,
+      targetRate: rate,
+      ingestRate: ingest.rps,
+      achievedShare: s.rps / rate,
+      notSent: result.skipped,
+      unanswered: result.unanswered,
+      maxMs: result.max,
+      statusCodes: result.statusCodes,
+      buckets: result.buckets,
+      stored,
+      rss: {
+        warmupS: STORM_WARMUP_S,
+        sampleEveryS: STORM_SAMPLE_S,
+        baselineMiB: base.rssMiB,
+        lastMiB: last.rssMiB,
+        growth,
+        // Single samples wander with the V8 heap's sawtooth (tens of MiB between collections).
+        minAfterWarmupMiB: Math.min(...afterWarmup),
+        maxAfterWarmupMiB: Math.max(...afterWarmup),
+        samples,
+      },
+    },
+  );
+  log(
+    `  sent ${fmt(result.sent)} (${fmt(result.sent / result.durationS)}/s; ${fmt(result.skipped)} not sent,` +
+      ` the service too far behind), ${fmt(result.ok)} 2xx, max ${result.max} ms; stored ${fmt(stored)};` +
+      ` RSS ${pct(growth)} from ${base.atS} s to ${last.atS} s`,
+  );
+  if (result.skipped > 0 || s.rps < 0.95 * rate)
+    notes.push(
+      `storm, ${label}: ${fmt(s.rps)}/s answered 2xx of ${fmt(rate)}/s due (${fmt(result.skipped)} not sent)`,
+    );
+  if (stored < result.ok || stored > result.sent)
+    notes.push(`storm, ${label}: ${result.ok} webhooks answered 2xx but ${stored} stored`);
+  return row;
+}
+
 // ---------- sessions ----------
 
 /** A fresh schema on the admin connection's database for fn(url); dropped afterwards. */
@@ -1308,11 +1604,9 @@ async function sessionReadScenario() {
       `  ${pairs[0].join('/')}: room inMeeting ${roomSample.inMeeting}, cycleCount ${roomSample.cycleCount};` +
         ` session status ${sample.status}, inMeeting ${sample.inMeeting}, connections ${sample.connections}`,
     );
-    const headers = { authorization: `Bearer ${API_TOKEN}` };
     const rounds = { room: [], session: [] };
     for (const kind of ['room', 'session', 'session', 'room']) {
-      loadInChild({ port, duration: WARMUP_S, paths: paths[kind], headers });
-      const s = summarise(loadInChild({ port, duration: READ_S, paths: paths[kind], headers }));
+      const s = measureReads(port, paths[kind]);
       log(
         `  ${kind} status: ${fmt(s.rps)}/s p50 ${s.p50} ms p99 ${s.p99} ms (non-2xx ${s.non2xx}, errors ${s.errors})`,
       );
@@ -1337,25 +1631,20 @@ async function sessionReadScenario() {
     await stopServer(server, 'session reads');
   }
   // For the reason: the rooms route with its status cache off (every read one prepared query).
-  const uncached = spawnServer('service', {
-    BENCH_DATABASE_URL: `sqlite:${readFile}`,
-    BENCH_STATUS_CACHE_ENTRIES: '0',
-  });
-  const uncachedPort = await uncached.ready;
-  try {
-    const paths = pairs.map(roomStatusPath);
-    const headers = { authorization: `Bearer ${API_TOKEN}` };
-    loadInChild({ port: uncachedPort, duration: WARMUP_S, paths, headers });
-    const ru = summarise(loadInChild({ port: uncachedPort, duration: READ_S, paths, headers }));
-    const session = rows.at(-1);
-    addRow('status read, SQLite, rooms route, cache off (same data)', ru, {
-      ratio: ru.rps / bare.get.rps,
-      ratioTo: 'bare GET',
-    });
-    log(`  session reads were ${(session.rps / ru.rps).toFixed(2)}× the uncached rooms route`);
-  } finally {
-    await stopServer(uncached, 'session reads, rooms route uncached');
-  }
+  await withServer(
+    { BENCH_DATABASE_URL: `sqlite:${readFile}`, BENCH_STATUS_CACHE_ENTRIES: '0' },
+    null,
+    'session reads, rooms route uncached',
+    (port) => {
+      const ru = measureReads(port, pairs.map(roomStatusPath));
+      const session = rows.at(-1);
+      addRow('status read, SQLite, rooms route, cache off (same data)', ru, {
+        ratio: ru.rps / bare.get.rps,
+        ratioTo: 'bare GET',
+      });
+      log(`  session reads were ${(session.rps / ru.rps).toFixed(2)}× the uncached rooms route`);
+    },
+  );
 }
 
 /**

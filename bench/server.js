@@ -10,7 +10,8 @@
 // BENCH_DIST (default ../dist) is the compiled service to load, so that the ingest-baseline
 // scenario can run an older build behind the same harness.
 // Prints `READY <port>` on stdout once listening; exits cleanly on SIGTERM or an IPC 'stop'
-// (so that --cpu-prof can write its profile).
+// (so that --cpu-prof can write its profile); answers an IPC { type: 'memory', id, gc } with
+// { type: 'memory', id, collected, ...process.memoryUsage() }.
 import Fastify from 'fastify';
 
 export const API_TOKEN = 'bench-api-token-0123456789';
@@ -156,4 +157,11 @@ async function stop() {
 process.on('SIGTERM', () => void stop());
 process.on('message', (m) => {
   if (m === 'stop') void stop();
+  // The storm's memory probe: process.memoryUsage(), after a full collection if asked and the
+  // server runs with --expose-gc.
+  if (m?.type === 'memory') {
+    const collected = m.gc === true && typeof globalThis.gc === 'function';
+    if (collected) globalThis.gc();
+    process.send({ type: 'memory', id: m.id, collected, ...process.memoryUsage() });
+  }
 });

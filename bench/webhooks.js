@@ -11,24 +11,32 @@ const SECRET = 'secret';
  * busy deployment interleaves many meetings. Cycle `c` of an identity gets its own participant sid:
  * it joins at `baseMs + c × 2 min` (plus up to 7 s, by position) and leaves a minute later.
  */
-export function generateWebhooks({
+export function generateWebhooks({ count, ...shape }) {
+  const out = new Array(count);
+  const stream = webhookStream(shape);
+  for (let n = 0; n < count; n++) out[n] = stream.next().value;
+  return out;
+}
+
+/**
+ * The same webhooks as generateWebhooks, signed one at a time as they are taken, without end (the
+ * cycles go on): for loads too long to pre-sign (bench/storm-worker.js). Each token is signed
+ * with the current second as its `iat` (valid for WEBHOOK_TOKEN_TTL_SECONDS, 5 minutes).
+ */
+export function* webhookStream({
   tag,
   rooms,
   identitiesPerRoom,
-  count,
   block = 500,
   baseMs = Date.now() - 6 * 3600_000,
 }) {
-  const iat = Math.floor(Date.now() / 1000);
-  const out = new Array(count);
   const participants = rooms * identitiesPerRoom;
-  let n = 0;
   let seq = 0;
-  for (let cycle = 0; n < count; cycle++) {
-    for (let start = 0; start < participants && n < count; start += block) {
+  for (let cycle = 0; ; cycle++) {
+    for (let start = 0; start < participants; start += block) {
       const end = Math.min(start + block, participants);
       for (const kind of ['participant_joined', 'track_published', 'participant_left']) {
-        for (let p = start; p < end && n < count; p++) {
+        for (let p = start; p < end; p++) {
           const r = p % rooms;
           const i = Math.floor(p / rooms);
           const room = `${tag}room-${r}`;
@@ -52,13 +60,13 @@ export function generateWebhooks({
               createdAtS: Math.floor(atMs / 1000),
             }),
           );
-          const { token } = signWebhook({ apiKey: KEY, apiSecret: SECRET, body, iatSeconds: iat });
-          out[n++] = { body, token };
+          const iatSeconds = Math.floor(Date.now() / 1000);
+          const { token } = signWebhook({ apiKey: KEY, apiSecret: SECRET, body, iatSeconds });
+          yield { body, token };
         }
       }
     }
   }
-  return out;
 }
 
 function webhookObject(kind, e) {
