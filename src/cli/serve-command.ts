@@ -174,7 +174,7 @@ const MINUTE = 60_000;
  * who connect in the first seconds are on time and the later ones late; one never comes, one
  * dials in by phone.
  */
-async function putDemoSession(rt: Runtime): Promise<void> {
+export async function putDemoSession(rt: Runtime): Promise<void> {
   const now = Math.floor(rt.clock.now() / 1000) * 1000;
   await rt.sessions.put(DEMO_SESSION_ID, {
     title: 'Demo class: Analytical Engines 101',

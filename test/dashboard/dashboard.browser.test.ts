@@ -1,10 +1,13 @@
-import { mkdir } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
-import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, beforeEach, expect, it } from 'vitest';
 import { startEmulatorServer, type EmulatorServer } from '../../src/emulator/index.js';
-import { buildDashboardAssets, describeWithBrowser, launchBrowser } from '../helpers/browser.js';
+import {
+  buildDashboardAssets,
+  describeWithBrowser,
+  launchBrowser,
+  signIn as signInAt,
+} from '../helpers/browser.js';
 import { DIALECTS, type TestDatabase } from '../helpers/dialects.js';
 import { createHarness, TEST_API_TOKEN, type Harness } from '../helpers/harness.js';
 import { recordAlgebraCourse, recordEndedClass } from './class-fixture.js';
@@ -15,11 +18,6 @@ const SETUP_MS = 180_000;
 /** Each test and its per-test set-up: a database, a server, a browser context, several pages. */
 const TEST_MS = 60_000;
 const HOOK_MS = 60_000;
-/** Where screenshots go: docs/ with UPDATE_SCREENSHOTS=1 (the README shows them), else a temp dir. */
-const SHOTS =
-  process.env.UPDATE_SCREENSHOTS === '1'
-    ? new URL('../../docs/', import.meta.url).pathname
-    : join(process.env.TMPDIR ?? '/tmp', 'attendance-dashboard-shots');
 
 describeWithBrowser('the dashboard in Chromium [sqlite]', { timeout: TEST_MS }, () => {
   let browser: Browser;
@@ -33,7 +31,6 @@ describeWithBrowser('the dashboard in Chromium [sqlite]', { timeout: TEST_MS }, 
 
   beforeAll(async () => {
     [browser, assets] = await Promise.all([launchBrowser(), buildDashboardAssets()]);
-    await mkdir(SHOTS, { recursive: true });
   }, SETUP_MS);
   afterAll(async () => {
     await browser?.close();
@@ -62,12 +59,7 @@ describeWithBrowser('the dashboard in Chromium [sqlite]', { timeout: TEST_MS }, 
     await db.cleanup(ctx.task.result?.state === 'pass');
   }, HOOK_MS);
 
-  async function signIn(token = TEST_API_TOKEN): Promise<void> {
-    await page.goto(`${base}/`);
-    await page.getByLabel('API token').fill(token);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByRole('heading', { name: 'Live rooms' }).waitFor();
-  }
+  const signIn = (token = TEST_API_TOKEN) => signInAt(page, base, token);
 
   it('signs in with the API token into an httpOnly SameSite=Strict cookie, and signs out', async () => {
     await signIn();
@@ -116,7 +108,6 @@ describeWithBrowser('the dashboard in Chromium [sqlite]', { timeout: TEST_MS }, 
     expect(await room.getAttribute('data-attending')).toBe('1');
     expect(await page.locator('[data-count="people"]').textContent()).toBe('1');
     expect(await page.evaluate(() => (window as any).stillThisPage)).toBe(true);
-    await page.screenshot({ path: join(SHOTS, 'dashboard-live.png') });
   });
 
   it('shows the session timeline with the right people and statuses, and CSV as the API gives it', async () => {
@@ -149,10 +140,6 @@ describeWithBrowser('the dashboard in Chromium [sqlite]', { timeout: TEST_MS }, 
     const { readFile } = await import('node:fs/promises');
     const api = await h.api('/api/v1/sessions/algebra-1/attendance?format=csv');
     expect(await readFile(file, 'utf8')).toBe(api.body);
-
-    await page.screenshot({ path: join(SHOTS, 'dashboard-session.png'), fullPage: true });
-    await page.setViewportSize({ width: 390, height: 844 });
-    await page.screenshot({ path: join(SHOTS, 'dashboard-session-phone.png'), fullPage: true });
   });
 
   it('records an override made in the form in the report and the audit trail', async () => {
@@ -186,7 +173,6 @@ describeWithBrowser('the dashboard in Chromium [sqlite]', { timeout: TEST_MS }, 
     expect(trail.json.entries.map((e: any) => [e.action, e.actor, e.reason])).toEqual([
       ['override.set', 'Ms Teacher', 'Doctor’s note'],
     ]);
-    await page.screenshot({ path: join(SHOTS, 'dashboard-participant.png'), fullPage: true });
   });
 
   it('shows a read-only token no override form, and refuses its posts', async () => {
@@ -259,6 +245,5 @@ describeWithBrowser('the dashboard in Chromium [sqlite]', { timeout: TEST_MS }, 
         p.attendanceRate === null ? '—' : `${String(p.attendanceRate).replace(/\.0$/, '')} %`,
       ]),
     );
-    await page.screenshot({ path: join(SHOTS, 'dashboard-analytics.png'), fullPage: true });
   });
 });

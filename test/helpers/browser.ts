@@ -3,8 +3,9 @@ import { existsSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { chromium, type Browser } from 'playwright-core';
+import { chromium, type Browser, type Page } from 'playwright-core';
 import { describe } from 'vitest';
 
 /** Debian's package (`apt-get install chromium`); playwright's own downloads are not used. */
@@ -59,4 +60,21 @@ export function buildDashboardAssets(): Promise<string> {
     return out;
   })();
   return built;
+}
+
+/**
+ * Where tests write screenshots: `docs/` with UPDATE_SCREENSHOTS=1 (the README shows those),
+ * else a temporary folder, so that `npm test` leaves the checkout as it was.
+ */
+export const SCREENSHOTS_DIR =
+  process.env.UPDATE_SCREENSHOTS === '1'
+    ? fileURLToPath(new URL('../../docs/', import.meta.url))
+    : join(tmpdir(), 'attendance-dashboard-shots');
+
+/** Signs in at `base` with `token` through the form; resolves once the live view is there. */
+export async function signIn(page: Page, base: string, token: string): Promise<void> {
+  await page.goto(`${base}/`);
+  await page.getByLabel('API token').fill(token);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('heading', { name: 'Live rooms' }).waitFor();
 }
