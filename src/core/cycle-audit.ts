@@ -1,4 +1,5 @@
 import { closedByOf, leftAtOf } from './cycle-rules.js';
+import { isoUtc } from './iso-time.js';
 import type { AuditRecord, AuditSource } from './session-types.js';
 import type { Cycle, CycleSource } from './types.js';
 
@@ -16,8 +17,8 @@ export function cycleAuditView(cycle: Cycle | undefined): CycleAuditView | null 
   if (cycle === undefined || cycle.joinedAtMs === null) return null;
   const left = leftAtOf(cycle);
   return {
-    joinedAt: new Date(cycle.joinedAtMs).toISOString(),
-    leftAt: left === null ? null : new Date(Math.max(left, cycle.joinedAtMs)).toISOString(),
+    joinedAt: isoUtc(cycle.joinedAtMs),
+    leftAt: left === null ? null : isoUtc(Math.max(left, cycle.joinedAtMs)),
     openedBy: cycle.openedBy,
     closedBy: closedByOf(cycle),
     connected: cycle.connected,

@@ -12,6 +12,7 @@ export * from './session-report.js';
 export * from './session-input.js';
 export * from './zoned-time.js';
 export * from './wire-format.js';
+export { isoUtc } from './iso-time.js';
 export * from './cycle-audit.js';
 export * from './outbound-events.js';
 export * from './live-rooms.js';

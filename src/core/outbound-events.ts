@@ -1,5 +1,6 @@
 import { isCounted, type CountingPolicy } from './attendance-status.js';
 import { HOUR, SECOND } from './clock.js';
+import { isoUtc } from './iso-time.js';
 import { closedByOf, isOpen, leftAtOf } from './cycle-rules.js';
 import type { SessionParticipantRow, SessionSummary } from './session-report.js';
 import type { AttendanceStatus, Session } from './session-types.js';
@@ -37,7 +38,7 @@ export function sessionStream(sessionId: string): string {
   return `session:${sessionId}`;
 }
 
-const iso = (ms: number): string => new Date(ms).toISOString();
+const iso = (ms: number): string => isoUtc(ms);
 const isoOrNull = (ms: number | null): string | null => (ms === null ? null : iso(ms));
 
 /** A cycle that is present now: counted (connected, a join time, a counted kind) and open. */

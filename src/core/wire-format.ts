@@ -1,6 +1,7 @@
+import { isoUtc } from './iso-time.js';
 /** API times: ISO 8601 UTC ending in `Z`, or null where unknown (never omitted). */
 export function isoOrNull(ms: number | null): string | null {
-  return ms === null ? null : new Date(ms).toISOString();
+  return ms === null ? null : isoUtc(ms);
 }
 
 /**

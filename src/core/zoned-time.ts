@@ -1,3 +1,4 @@
+import { wallClockIso } from './iso-time.js';
 /**
  * Instants in and out of ISO 8601 with offsets: parsing what applications send (any offset) and
  * showing an instant in a session's IANA time zone (`2026-12-01T09:05:00+03:00`). Intl does the
@@ -86,15 +87,71 @@ function formatterFor(timeZone: string): Intl.DateTimeFormat {
   return f;
 }
 
-/**
- * `ms` as ISO 8601 local time in `timeZone` with that zone's offset at that instant, to the second
- * (`2026-12-01T09:05:00+03:00`; `Z` is never used, so every cell reads the same way).
- */
-export function formatInZone(ms: number, timeZone: string): string {
+/** The parts Intl writes for `ms` in `timeZone`, the offset as `GMT+03:00` (`GMT` for zero). */
+function intlParts(ms: number, timeZone: string): Record<string, string> {
   const parts: Record<string, string> = {};
   for (const p of formatterFor(timeZone).formatToParts(new Date(ms))) parts[p.type] = p.value;
-  // longOffset: "GMT+03:00", "GMT-09:30", or "GMT" for zero.
+  return parts;
+}
+
+/** `+03:00` from Intl's `GMT+03:00`; `GMT` alone is `+00:00`. */
+function offsetText(parts: Record<string, string>): string {
   const gmt = parts['timeZoneName'] ?? 'GMT';
-  const offset = gmt === 'GMT' ? '+00:00' : gmt.slice(3);
-  return `${parts['year']}-${parts['month']}-${parts['day']}T${parts['hour']}:${parts['minute']}:${parts['second']}${offset}`;
+  return gmt === 'GMT' ? '+00:00' : gmt.slice(3);
+}
+
+/** The zone's offset at `ms` in ms, or null if it is not whole minutes (old local mean times). */
+function offsetAt(ms: number, timeZone: string): number | null {
+  const match = /^([+-])(\d\d):(\d\d)$/.exec(offsetText(intlParts(ms, timeZone)));
+  if (match === null) return null;
+  const minutes = Number(match[2]) * 60 + Number(match[3]);
+  return (match[1] === '-' ? -minutes : minutes) * 60_000;
+}
+
+const QUARTER_HOUR_MS = 900_000;
+/** Per zone: the offset of each quarter hour (since 1970) at whose start and end it was the same. */
+const quarterOffsets = new Map<string, Map<number, number>>();
+
+/**
+ * The zone's offset at `ms`, read from Intl once per quarter hour: zones change offset on quarter
+ * hours, and never twice within one (a quarter whose two ends differ is not kept).
+ */
+function cachedOffsetAt(ms: number, timeZone: string): number | null {
+  const quarter = Math.floor(ms / QUARTER_HOUR_MS);
+  let byQuarter = quarterOffsets.get(timeZone);
+  const known = byQuarter?.get(quarter);
+  if (known !== undefined) return known;
+  const start = offsetAt(quarter * QUARTER_HOUR_MS, timeZone);
+  if (start === null || start !== offsetAt((quarter + 1) * QUARTER_HOUR_MS - 1, timeZone)) {
+    return offsetAt(ms, timeZone);
+  }
+  if (byQuarter === undefined) {
+    if (quarterOffsets.size >= 1_000) quarterOffsets.clear();
+    byQuarter = new Map();
+    quarterOffsets.set(timeZone, byQuarter);
+  }
+  if (byQuarter.size >= 10_000) byQuarter.clear();
+  byQuarter.set(quarter, start);
+  return start;
+}
+
+function formatOffset(offsetMs: number): string {
+  const minutes = Math.abs(offsetMs) / 60_000;
+  const hh = String(Math.floor(minutes / 60)).padStart(2, '0');
+  const mm = String(minutes % 60).padStart(2, '0');
+  return `${offsetMs < 0 ? '-' : '+'}${hh}:${mm}`;
+}
+
+/**
+ * `ms` as ISO 8601 local time in `timeZone` with that zone's offset at that instant, to the second
+ * (`2026-12-01T09:05:00+03:00`; `Z` is never used, so every cell reads the same way). Intl is
+ * asked for the offset once per quarter hour; the text is then written here (a report writes
+ * thousands), and by Intl itself for what that cannot write (offsets in seconds, odd instants).
+ */
+export function formatInZone(ms: number, timeZone: string): string {
+  const offsetMs = Number.isInteger(ms) && ms >= 0 ? cachedOffsetAt(ms, timeZone) : null;
+  const wall = offsetMs === null ? null : wallClockIso(ms, offsetMs);
+  if (offsetMs !== null && wall !== null) return `${wall}${formatOffset(offsetMs)}`;
+  const parts = intlParts(ms, timeZone);
+  return `${parts['year']}-${parts['month']}-${parts['day']}T${parts['hour']}:${parts['minute']}:${parts['second']}${offsetText(parts)}`;
 }

@@ -7,6 +7,7 @@ import {
   type SessionParticipantRow,
   type SessionState,
   type StoredAuditRecord,
+  isoUtc,
 } from '../core/index.js';
 import type { ParticipantReport, SessionReport } from './sessions.js';
 
@@ -39,8 +40,8 @@ export function sessionJson(s: Session, state: SessionState) {
     id: s.id,
     title: s.title,
     rooms: s.rooms,
-    startsAt: new Date(s.startsAtMs).toISOString(),
-    endsAt: new Date(s.endsAtMs).toISOString(),
+    startsAt: isoUtc(s.startsAtMs),
+    endsAt: isoUtc(s.endsAtMs),
     timezone: s.timezone,
     hosts: s.hosts,
     roster: s.roster.map((m) => ({
@@ -51,8 +52,8 @@ export function sessionJson(s: Session, state: SessionState) {
     })),
     tags: s.tags,
     policy: s.policy,
-    createdAt: new Date(s.createdAtMs).toISOString(),
-    updatedAt: new Date(s.updatedAtMs).toISOString(),
+    createdAt: isoUtc(s.createdAtMs),
+    updatedAt: isoUtc(s.updatedAtMs),
     state,
   };
 }
@@ -73,7 +74,7 @@ export function participantJson(p: SessionParticipantRow) {
             status: p.override.status,
             reason: p.override.reason,
             author: p.override.author,
-            at: new Date(p.override.atMs).toISOString(),
+            at: isoUtc(p.override.atMs),
           },
     inMeeting: p.inMeeting,
     attendedMs: p.attendedMs,
@@ -89,7 +90,7 @@ export function participantJson(p: SessionParticipantRow) {
       room: c.room,
       sid: c.sid,
       kind: c.kind,
-      joinedAt: new Date(c.joinedAtMs).toISOString(),
+      joinedAt: isoUtc(c.joinedAtMs),
       leftAt: isoOrNull(c.leftAtMs),
       durationMs: c.durationMs,
       openedBy: c.openedBy,
@@ -102,7 +103,7 @@ export function reportJson(r: SessionReport) {
   const byStatus = Object.fromEntries(ATTENDANCE_STATUSES.map((s) => [s, r.summary.byStatus[s]]));
   return {
     session: sessionJson(r.session, r.state),
-    generatedAt: new Date(r.generatedAtMs).toISOString(),
+    generatedAt: isoUtc(r.generatedAtMs),
     final: r.final,
     summary: {
       expected: r.summary.expected,
@@ -164,7 +165,7 @@ export function reportCsv(r: SessionReport): string {
 export function auditJson(a: StoredAuditRecord) {
   return {
     id: a.id,
-    at: new Date(a.atMs).toISOString(),
+    at: isoUtc(a.atMs),
     action: a.action,
     source: a.source,
     actor: a.actor,

@@ -1,4 +1,4 @@
-import type { AttendanceStatus } from '../../core/index.js';
+import { isoUtc, type AttendanceStatus } from '../../core/index.js';
 import { html, type Html } from './html.js';
 
 /*
@@ -106,5 +106,5 @@ export function percent(value: number | null): string {
 
 /** `<time>` with a machine-readable instant (the scripts keep relative times fresh from it). */
 export function timeTag(ms: number, text: string, attrs: Html = html``): Html {
-  return html`<time datetime="${new Date(ms).toISOString()}" ${attrs}>${text}</time>`;
+  return html`<time datetime="${isoUtc(ms)}" ${attrs}>${text}</time>`;
 }
