@@ -95,19 +95,33 @@ describeWithBrowser('the dashboard in Chromium [sqlite]', { timeout: TEST_MS }, 
     await page.evaluate(() => {
       (window as unknown as { stillThisPage: boolean }).stillThisPage = true;
     });
-    expect(await page.locator('section[data-room]').count()).toBe(0);
+    expect(await page.locator('[data-room]').count()).toBe(0);
 
     emu.emulator.connect('physics-lab', { identity: 'zoe', name: 'Zoë Adams' });
-    const room = page.locator('section[data-room="physics-lab"]');
-    await room.getByText('Zoë Adams').waitFor();
-    // One room, with Zoë in it as its one person.
-    expect(await page.locator('section[data-room]').count()).toBe(1);
-    expect(
-      await room.locator('li.live-person').evaluateAll((li) => li.map((e) => e.dataset.identity)),
-    ).toEqual(['zoe']);
-    expect(await room.getAttribute('data-attending')).toBe('1');
+    const room = page.locator('[data-room="physics-lab"]');
+    await page.locator('[data-room="physics-lab"][data-attending="1"]').waitFor();
+    // One room, counting Zoë; who is in it is shown on demand (keyboard: the summary is a button).
+    expect(await page.locator('[data-room]').count()).toBe(1);
     expect(await page.locator('[data-count="people"]').textContent()).toBe('1');
+    const people = room.locator('details.room-people');
+    await room.getByText('Who is here').focus();
+    await page.keyboard.press('Enter');
+    await people.getByText('Zoë Adams').waitFor();
+    const identities = () =>
+      room.locator('li.live-person').evaluateAll((li) => li.map((e) => e.dataset.identity));
+    expect(await identities()).toEqual(['zoe']);
+
+    // The open list follows the room: Yan joins, and shows up in it without a reload.
+    emu.emulator.connect('physics-lab', { identity: 'yan', name: 'Yan Berg' });
+    await people.getByText('Yan Berg').waitFor();
+    expect(await identities()).toEqual(['yan', 'zoe']);
+    expect(await room.getAttribute('data-attending')).toBe('2');
+    expect(await page.locator('[data-count="people"]').textContent()).toBe('2');
     expect(await page.evaluate(() => (window as any).stillThisPage)).toBe(true);
+
+    // A reload keeps the room open, its list fetched again.
+    await page.reload();
+    await room.locator('li.live-person[data-identity="yan"]').waitFor();
   });
 
   it('shows the session timeline with the right people and statuses, and CSV as the API gives it', async () => {

@@ -2,24 +2,9 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { DIALECTS } from '../helpers/dialects.js';
 import { createHarness, TEST_API_TOKEN, useHarness, type Harness } from '../helpers/harness.js';
 import { recordEndedClass } from '../dashboard/class-fixture.js';
+import { signIn } from '../helpers/dashboard.js';
 
 const READ_TOKEN = 'test-read-token-0123456789';
-
-/** Signs in through the form; returns the cookie to send back and the page's CSRF token. */
-async function signIn(h: Harness, token: string): Promise<{ cookie: string; csrf: string }> {
-  const res = await h.app.inject({
-    method: 'POST',
-    url: '/sign-in',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    payload: new URLSearchParams({ token, next: '/' }).toString(),
-  });
-  expect(res.statusCode).toBe(303);
-  const cookie = String(res.headers['set-cookie']).split(';')[0]!;
-  const home = await h.app.inject({ url: '/sessions', headers: { cookie } });
-  const csrf = /name="_csrf" value="([^"]+)"/.exec(home.body)?.[1];
-  expect(csrf).toBeDefined();
-  return { cookie, csrf: csrf! };
-}
 
 function postForm(h: Harness, url: string, cookie: string, form: Record<string, string>) {
   return h.app.inject({
@@ -130,7 +115,11 @@ describe('dashboard sign-in and forms over HTTP [sqlite]', () => {
     const page = await h.app.inject({ url: '/sessions/algebra-1' });
     expect(page.statusCode).toBe(303);
     expect(page.headers.location).toBe('/?next=%2Fsessions%2Falgebra-1');
-    for (const url of ['/sessions/algebra-1/attendance.csv', '/live/events']) {
+    for (const url of [
+      '/sessions/algebra-1/attendance.csv',
+      '/live/events',
+      '/live/people?room=algebra',
+    ]) {
       const res = await h.app.inject({ url });
       expect([url, res.statusCode]).toEqual([url, 401]);
     }

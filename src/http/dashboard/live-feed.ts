@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import type { FastifyBaseLogger } from 'fastify';
 import type { LiveRoom } from '../../core/index.js';
 import type {
@@ -12,7 +13,10 @@ import { liveAlerts, roomCard, roomCards, type AlertsInput } from './live-page.j
 /** Changes arriving together (a class joining at once) go out as one update after this long. */
 const COALESCE_MS = 150;
 
-/** One server-sent event: `rooms` (the whole list), `room` (one card) or `alerts`. */
+/**
+ * One server-sent event: `rooms` (the whole list), `room` (one card) or `alerts`. (On connecting,
+ * a page that is already current gets `current` instead of `rooms`: see `version`.)
+ */
 export interface LiveMessage {
   event: 'rooms' | 'room' | 'alerts';
   data: { nowMs: number; html: string; room?: string };
@@ -35,6 +39,9 @@ export class LiveFeed {
   private lastReport: ReconcileReport | null = null;
   /** Rooms whose last check failed, as the last render saw them. */
   private readonly failingRooms = new Set<string>();
+  /** Changes seen (watched or not), and this process's mark: see `version`. */
+  private changes = 0;
+  private readonly boot = randomBytes(6).toString('base64url');
 
   /** Stops listening to the service's events and drops a pending update (the app's close). */
   readonly close: () => void;
@@ -49,10 +56,12 @@ export class LiveFeed {
   ) {
     // With nobody watching nothing is marked: a browser that connects gets a full snapshot.
     const accepted = ({ room }: { room: string | null }) => {
+      this.changes += 1;
       if (room !== null) this.markRoom(room);
     };
     const reconciled = (report: ReconcileReport) => {
       if (report.dryRun) return;
+      this.changes += 1;
       this.lastReport = report;
       if (!this.watched) return;
       if (report.room !== null) this.dirtyRooms.add(report.room);
@@ -61,6 +70,7 @@ export class LiveFeed {
       this.schedule();
     };
     const rejected = () => {
+      this.changes += 1;
       if (!this.watched) return;
       this.dirtyAlerts = true;
       this.schedule();
@@ -77,6 +87,17 @@ export class LiveFeed {
       this.listeners.clear();
       this.dirtyRooms.clear();
     };
+  }
+
+  /**
+   * Names what the live view shows now: it changes with every accepted webhook, reconcile pass and
+   * refused webhook. A page rendered at version v whose events connect while it is still v is
+   * current, and gets no second copy of every room. Read it before the snapshot a page is rendered
+   * from, so a change during the read makes the versions differ. Another process (another
+   * instance behind a load balancer) never shares a version.
+   */
+  get version(): string {
+    return `${this.boot}.${this.changes}`;
   }
 
   private get watched(): boolean {
@@ -175,7 +196,8 @@ export class LiveFeed {
     };
   }
 
-  alertsHtml(nowMs: number, livekitConfigured: boolean): string {
+  /** The warnings; `livekitConfigured` as the last render saw it unless given. */
+  alertsHtml(nowMs: number, livekitConfigured = this.livekitConfigured): string {
     return liveAlerts(this.alertsInput(nowMs, livekitConfigured)).html;
   }
 

@@ -1,53 +1,12 @@
-import type { LivePerson, LiveRoom } from '../../core/index.js';
+import type { LiveRoom } from '../../core/index.js';
 import type { LiveSnapshot, ReconcileReport, WebhookHealthStatus } from '../../service/index.js';
 import { ago, clockTime, duration, timeTag } from './display.js';
 import { html, type Html } from './html.js';
+import { livePeoplePath, roomTimeZone } from './live-people.js';
 import { sessionPath } from './session-page.js';
 
 /** A room's confirmation is stale once it is older than this (two default pass intervals). */
 const STALE_MS = 5 * 60_000;
-
-function personTags(p: LivePerson): Html[] {
-  const tags: Html[] = [];
-  if (p.kind === 'SIP') tags.push(html`<span class="tag">phone</span>`);
-  if (!p.connected) tags.push(html`<span class="tag tag-muted">connecting, not counted</span>`);
-  else if (!p.counted)
-    tags.push(html`<span class="tag tag-muted">${p.kind.toLowerCase()}, not counted</span>`);
-  if (p.openedBy === 'reconciler')
-    tags.push(
-      html`<span class="tag tag-warn" title="LiveKit's join webhook never arrived"
-        >found by reconciler</span
-      >`,
-    );
-  if (p.connections > 1) tags.push(html`<span class="tag">${p.connections} connections</span>`);
-  return tags;
-}
-
-function personItem(p: LivePerson, nowMs: number, timeZone: string): Html {
-  return html`<li class="live-person${p.counted ? '' : ' uncounted'}" data-identity="${p.identity}">
-    <span class="name">${p.name ?? p.identity}</span>
-    <span class="identity">${p.identity}</span>
-    ${personTags(p)}
-    <span class="times"
-      ><span class="since">
-        ${
-          p.sinceMs === null
-            ? 'joining'
-            : html`since ${timeTag(p.sinceMs, clockTime(p.sinceMs, timeZone))} · for
-                <span data-since="${p.sinceMs}">${duration(nowMs - p.sinceMs)}</span>`
-        }
-      </span>
-      <span class="seen">
-        ${
-          p.lastSeenAtMs === null
-            ? 'not yet confirmed by LiveKit'
-            : html`seen by LiveKit
-                <span data-ago="${p.lastSeenAtMs}">${ago(p.lastSeenAtMs, nowMs)}</span>`
-        }
-      </span></span
-    >
-  </li>`;
-}
 
 function freshness(room: LiveRoom, nowMs: number, livekitConfigured: boolean): Html {
   const v = room.verification;
@@ -75,16 +34,26 @@ function freshness(room: LiveRoom, nowMs: number, livekitConfigured: boolean): H
   </p>`;
 }
 
-/** One room card; `data-room` is how the live script finds it again. */
+/** When the room's earliest open connection joined; null while everyone is still joining. */
+function roomSince(room: LiveRoom): number | null {
+  let since: number | null = null;
+  for (const p of room.people) {
+    if (p.sinceMs !== null && (since === null || p.sinceMs < since)) since = p.sinceMs;
+  }
+  return since;
+}
+
+/**
+ * One room card: its counts, since when, its sessions and LiveKit's last confirmation, and a
+ * disclosure whose people list the live script fetches when it is opened. `data-room` is how the
+ * script finds the card again.
+ */
 export function roomCard(room: LiveRoom, nowMs: number, livekitConfigured: boolean): Html {
-  const tz = room.sessions[0]?.timezone ?? 'UTC';
+  const tz = roomTimeZone(room);
   const uncounted = room.people.length - room.attending;
-  return html`<section
-    class="room"
-    data-room="${room.room}"
-    data-attending="${room.attending}"
-    aria-label="Room ${room.room}"
-  >
+  const since = roomSince(room);
+  const found = room.people.filter((p) => p.openedBy === 'reconciler').length;
+  return html`<article class="room" data-room="${room.room}" data-attending="${room.attending}">
     <header>
       <h2>${room.room}</h2>
       <p class="count">
@@ -92,6 +61,23 @@ export function roomCard(room: LiveRoom, nowMs: number, livekitConfigured: boole
         ${uncounted > 0 ? html`<small>+ ${uncounted} not counted</small>` : ''}
       </p>
     </header>
+    <p class="room-since">
+      ${
+        room.people.length === 0
+          ? 'Nobody has joined yet.'
+          : since === null
+            ? 'Joining'
+            : html`Since ${timeTag(since, clockTime(since, tz))}${tz === 'UTC' ? ' UTC' : ''} · for
+                <span data-since="${since}">${duration(nowMs - since)}</span>`
+      }
+      ${
+        found > 0
+          ? html`<span class="tag tag-warn" title="LiveKit's join webhook never arrived"
+              >${found} found by reconciler</span
+            >`
+          : ''
+      }
+    </p>
     ${room.sessions.map(
       (s) =>
         html`<p class="room-session">
@@ -104,15 +90,16 @@ export function roomCard(room: LiveRoom, nowMs: number, livekitConfigured: boole
     ${freshness(room, nowMs, livekitConfigured)}
     ${
       room.people.length === 0
-        ? html`<p class="muted">Nobody has joined yet.</p>`
-        : html`<ul class="live-people">
-            ${[
-              ...room.people.filter((p) => p.counted),
-              ...room.people.filter((p) => !p.counted),
-            ].map((p) => personItem(p, nowMs, tz))}
-          </ul>`
+        ? ''
+        : html`<details class="room-people" data-people="${livePeoplePath(room.room)}">
+            <summary>
+              Who is here<span class="visually-hidden"> in ${room.room}</span>
+              <span class="muted">(${room.people.length})</span>
+            </summary>
+            <div class="people-slot"><p class="muted">Loading…</p></div>
+          </details>`
     }
-  </section>`;
+  </article>`;
 }
 
 export function roomCards(snapshot: LiveSnapshot): Html {
@@ -176,7 +163,8 @@ export function liveAlerts(a: AlertsInput): Html {
   return html`${items}`;
 }
 
-export function liveBody(opts: { snapshot: LiveSnapshot; alerts: Html }): Html {
+/** The live view; `version` is the live feed's when the snapshot was read (see LiveFeed). */
+export function liveBody(opts: { snapshot: LiveSnapshot; alerts: Html; version: string }): Html {
   const { snapshot } = opts;
   const attending = snapshot.rooms.reduce((n, r) => n + r.attending, 0);
   return html`<div class="page-head live-head" data-now="${snapshot.nowMs}">
@@ -188,8 +176,9 @@ export function liveBody(opts: { snapshot: LiveSnapshot; alerts: Html }): Html {
     <div id="live-alerts" class="alerts" aria-live="polite">${opts.alerts}</div>
     <p class="live-summary" id="live-summary">
       <span data-count="rooms">${snapshot.rooms.length}</span>
-      ${snapshot.rooms.length === 1 ? 'room' : 'rooms'} in progress ·
-      <span data-count="people">${attending}</span> ${attending === 1 ? 'person' : 'people'}
+      <span data-noun="rooms">${snapshot.rooms.length === 1 ? 'room' : 'rooms'}</span> in progress ·
+      <span data-count="people">${attending}</span>
+      <span data-noun="people">${attending === 1 ? 'person' : 'people'}</span>
       attending${
         snapshot.lastPass
           ? html` · last full LiveKit check
@@ -199,5 +188,17 @@ export function liveBody(opts: { snapshot: LiveSnapshot; alerts: Html }): Html {
           : ''
       }
     </p>
-    <div id="rooms" class="rooms">${roomCards(snapshot)}</div>`;
+    <p class="room-filter">
+      <label for="room-filter">Find a room</label>
+      <input
+        id="room-filter"
+        type="search"
+        autocomplete="off"
+        spellcheck="false"
+        placeholder="Room or session name"
+        aria-controls="rooms"
+      />
+      <span id="room-filter-result" class="muted" role="status"></span>
+    </p>
+    <div id="rooms" class="rooms" data-version="${opts.version}">${roomCards(snapshot)}</div>`;
 }
