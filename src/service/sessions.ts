@@ -81,7 +81,9 @@ export class SessionService {
     const entries = deps.readCacheEntries ?? 0;
     this.sessions = deps.store.createReadCache(Math.min(entries, SESSION_CACHE_ENTRIES));
     this.participantInputs = deps.store.createReadCache(entries);
-    this.reportInputs = deps.store.createReadCache(Math.min(entries, REPORT_CACHE_ENTRIES));
+    this.reportInputs = deps.store.createReadCache(Math.min(entries, REPORT_CACHE_ENTRIES), {
+      heavy: true,
+    });
   }
 
   /**

@@ -15,10 +15,12 @@ export function createKyselyStore(driver: StoreDriver, logger?: StoreLogger): At
     ...driver.createHotReads?.(ops),
     dialect: driver.dialect,
 
-    createReadCache<V>(maxEntries: number): ReadCache<V> {
-      return driver.createReadCache && maxEntries > 0
-        ? driver.createReadCache<V>(maxEntries)
-        : { get: (_key, read) => read() };
+    createReadCache<V>(maxEntries: number, opts?: { heavy?: boolean }): ReadCache<V> {
+      const cache =
+        maxEntries > 0
+          ? driver.createReadCache?.<V>(maxEntries, { heavy: opts?.heavy === true })
+          : undefined;
+      return cache ?? { get: (_key, read) => read() };
     },
 
     transaction<T>(

@@ -19,8 +19,8 @@ export interface StoreDriver {
    * generic ones (which they may fall back to).
    */
   createHotReads?(generic: StoreOps): Pick<StoreOps, 'getIdentityAttendance'>;
-  /** A read cache emptied on every change; absent: the store reads every time. */
-  createReadCache?<V>(maxEntries: number): ReadCache<V>;
+  /** A read cache emptied on every change; absent or undefined: the store reads every time. */
+  createReadCache?<V>(maxEntries: number, opts: { heavy: boolean }): ReadCache<V> | undefined;
   /**
    * Runs first in a store transaction that rewrites the cycles of `rooms`, so that two
    * read-modify-write transactions of one room never interleave, also across processes, while

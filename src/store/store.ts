@@ -403,10 +403,12 @@ export interface AttendanceStore extends StoreOps {
   readonly dialect: 'sqlite' | 'postgres';
   /**
    * A cache for a service's composite reads, emptied whenever the database changes. SQLite tells
-   * every change, by any process, cheaply; PostgreSQL cannot (other instances write unseen), so
-   * there, and with `maxEntries` 0, every `get` reads.
+   * every change, by any process, for free. PostgreSQL tells it for one round trip (its current
+   * snapshot, see SnapshotReadCache), which only a `heavy` read (many rows, several statements: a
+   * session report's inputs) is worth; there, a cache that is not heavy reads every time, as does
+   * any cache with `maxEntries` 0.
    */
-  createReadCache<V>(maxEntries: number): ReadCache<V>;
+  createReadCache<V>(maxEntries: number, opts?: { heavy?: boolean }): ReadCache<V>;
   /**
    * Runs fn in one database transaction; fn's ops see and write only inside it. `rooms` names every
    * room whose cycles fn reads to rewrite: the transaction holds those rooms (PostgreSQL: one

@@ -4,6 +4,7 @@ import type { Database } from '../rows.js';
 import type { StoreDriver, StoreLogger } from '../store-driver.js';
 import { AttendancePostgresDialect } from './attendance-postgres-dialect.js';
 import { createFoldInputsRead } from './fold-inputs.js';
+import { SnapshotReadCache } from './snapshot-read-cache.js';
 
 const INT8_OID = 20;
 
@@ -68,6 +69,9 @@ export function openPostgresDriver(connectionString: string, logger?: StoreLogge
     },
     nowMsSql: sql<number>`(extract(epoch from clock_timestamp()) * 1000)::bigint`,
     createTransactionHotOps: createFoldInputsRead,
+    // Checking costs a round trip: worth it only for a heavy read.
+    createReadCache: <V>(maxEntries: number, opts: { heavy: boolean }) =>
+      opts.heavy ? new SnapshotReadCache<V>(db, maxEntries) : undefined,
     lockRows: true,
     deferBookkeeping: true,
     encodeBoolean: (value) => value,
