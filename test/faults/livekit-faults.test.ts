@@ -257,3 +257,132 @@ describeEachDialect('LiveKit faults: refused credentials', (dialect) => {
     });
   });
 });
+
+/**
+ * LiveKit's clock 2 minutes off the service's. LiveKit stamps `createdAt`, `joinedAt` and its
+ * webhook tokens with its own clock and checks the service's API tokens against it; the service
+ * dates only its own sightings. Ahead, its webhook tokens are not yet valid here (the SDK's 10 s
+ * tolerance): every webhook is refused and the passes alone keep attendance. Behind, webhooks are
+ * accepted and LiveKit's times are 2 minutes earlier than the service's; its API must still accept
+ * the service's tokens, and the service must date its sightings and "now" by LiveKit's clock (as
+ * the webhooks' signing times show it), or an open cycle, or one a pass closes, counts 2 minutes
+ * too many. Passes every minute, a session around it all; after every step nobody LiveKit still
+ * has is closed, no cycle is negative, no total (room or session) exceeds the real time.
+ */
+const SKEWS = [
+  {
+    how: 'ahead of',
+    offsetMs: 2 * MIN,
+    // Every webhook refused: the passes alone. A join is dated by LiveKit (2 minutes late by our
+    // clock), a leave at the last confirmation by ours (1 minute before it): each stay is short
+    // by the skew plus that minute, never long.
+    webhooks: 'rejected',
+    totalsMin: { alice: 0, bob: 0, carol: 4 },
+  },
+  {
+    how: 'behind',
+    offsetMs: -2 * MIN,
+    // Exact where a webhook dated the leave; bob's lost one closes at his last confirmation
+    // (T0+2 by our clock, T0 by LiveKit's: dated on LiveKit's), 1 minute before his leave.
+    webhooks: 'accepted',
+    totalsMin: { alice: 3, bob: 2, carol: 7 },
+  },
+] as const;
+
+for (const { how, offsetMs, webhooks, totalsMin } of SKEWS) {
+  describeEachDialect(`LiveKit's clock 2 minutes ${how} the service's`, (dialect) => {
+    const env = useLiveEnv(dialect, { livekitClockOffsetMs: offsetMs });
+
+    it('closes no present participant and never counts more than the real time in the room', async () => {
+      const emu = env.emu.emulator;
+      const startMs = T0;
+      /** Real time in the room, by the service's clock: [join, leave) in minutes after T0. */
+      const stays: Record<string, [number, number]> = {
+        alice: [0, 3],
+        bob: [0, 3],
+        carol: [1, 8],
+      };
+      const truthMs = (identity: string) => {
+        const [from, to] = stays[identity]!;
+        const nowMin = (Date.now() - startMs) / MIN;
+        return Math.max(0, Math.min(to, nowMin) - from) * MIN;
+      };
+      const present = new Set<string>();
+      const check = async (when: string) => {
+        for (const identity of Object.keys(stays)) {
+          const s = await env.status('room-a', identity);
+          const at = `${identity} at ${when}`;
+          expect(s.attendedMs, at).toBeLessThanOrEqual(truthMs(identity));
+          const row = await env.h.api(`/api/v1/sessions/skewed/participants/${identity}`);
+          expect(row.json.attendedMs, `${at} (session)`).toBeLessThanOrEqual(truthMs(identity));
+          for (const c of s.cycles) {
+            expect(c.durationMs, at).toBeGreaterThanOrEqual(0);
+            // A participant LiveKit still has is never closed.
+            if (present.has(identity)) expect(c.leftAt, at).toBeNull();
+          }
+        }
+      };
+      const passAndCheck = async (when: string) => {
+        const report = await env.reconcile();
+        expect(report.outcome, when).toBe('ok');
+        await check(when);
+        return report;
+      };
+      // A session around it all, so that its window clips nothing.
+      const session = await env.h.api('/api/v1/sessions/skewed', {
+        method: 'PUT',
+        body: { rooms: ['room-a'], startsAt: iso(T0 - 10 * MIN), endsAt: iso(T0 + 60 * MIN) },
+      });
+      expect(session.status).toBe(201);
+      const alice = emu.connect('room-a', { identity: 'alice' });
+      const bob = emu.connect('room-a', { identity: 'bob' });
+      present.add('alice').add('bob');
+      await env.settle();
+      await check('T0');
+      await env.advance(1 * MIN);
+      await passAndCheck('T0+1');
+      const carol = emu.connect('room-a', { identity: 'carol' });
+      present.add('carol');
+      await env.settle();
+      await env.advance(1 * MIN);
+      await passAndCheck('T0+2');
+      await env.advance(1 * MIN);
+      // T0+3: alice leaves (her webhook delivered, if LiveKit's tokens are accepted), bob too,
+      // his participant_left lost.
+      emu.disconnect('room-a', alice.sid);
+      await env.settle();
+      emu.setWebhookFaults({ dropRate: 1 });
+      emu.disconnect('room-a', bob.sid);
+      await env.settle();
+      emu.setWebhookFaults(null);
+      present.delete('alice');
+      present.delete('bob');
+      for (const m of [4, 5, 6, 7, 8]) {
+        await env.advance(1 * MIN);
+        if (m === 8) {
+          emu.disconnect('room-a', carol.sid);
+          present.delete('carol');
+          await env.settle();
+        }
+        await passAndCheck(`T0+${m}`);
+      }
+      await env.advance(1 * MIN);
+      await passAndCheck('T0+9');
+      // Everyone has left and every cycle is closed, none longer than the stay it records.
+      expect(await env.h.rt.store.listOpenCycles()).toEqual([]);
+      for (const identity of Object.keys(stays)) {
+        const s = await env.status('room-a', identity);
+        expect(s.inMeeting, identity).toBe(false);
+        expect(s.cycles.length, identity).toBe(1);
+        expect(s.attendedMs, identity).toBe(totalsMin[identity as keyof typeof totalsMin] * MIN);
+      }
+      const metrics = (await env.h.api('/metrics')).body;
+      expect(metrics).toMatch(
+        new RegExp(`livekit_attendance_webhooks_received_total\\{outcome="${webhooks}"\\} [1-9]`),
+      );
+      if (webhooks === 'rejected') {
+        expect(metrics).not.toMatch(/webhooks_received_total\{outcome="accepted"\} [1-9]/);
+      }
+    });
+  });
+}

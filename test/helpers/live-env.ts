@@ -12,7 +12,7 @@ export interface LiveEnv {
   h: Harness;
   emu: EmulatorServer;
   clock: ManualClock;
-  /** Moves the emulator's clock and the process's Date (service clock, JWTs) together. */
+  /** Moves the emulator's clock (the service's) and the process's Date (JWTs) together. */
   advance(ms: number): Promise<void>;
   /** Waits until every queued webhook was delivered (or dropped). */
   settle(): Promise<void>;
@@ -48,6 +48,9 @@ export async function startLiveEnv(
   const h = await createHarness({
     databaseUrl,
     livekitUrl: between?.url ?? emu.url,
+    // The service's clock is the emulator's (less its offset), timer by timer: a webhook sent at
+    // t arrives at t, as in life, while Date jumps to the end of each advance.
+    clock: { now: () => clock.now() },
     ...(opts.env ? { env: opts.env } : {}),
   });
   await h.app.listen({ port: 0, host: '127.0.0.1' });
