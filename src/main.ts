@@ -13,6 +13,7 @@ import {
 import {
   AnalyticsService,
   AttendanceQuery,
+  LiveKitClock,
   createStandardWebhookSender,
   InboxProcessor,
   OutboundRecorder,
@@ -135,7 +136,19 @@ export async function createRuntime(opts: {
     now: () => clock.now(),
     outbound: recorder,
   });
-  const query = new AttendanceQuery({ store, clock, policy, events });
+  // LiveKit's clock as its webhooks' signing times show it: what a pass saw, and how long an open
+  // cycle has lasted, are never dated past LiveKit's own now (issue #10, clock skew).
+  const livekitClock = new LiveKitClock(clock);
+  events.on('webhook:event:accepted', (e) => {
+    if (e.signedAtMs != null) livekitClock.observe(e.signedAtMs, e.receivedAtMs);
+  });
+  const query = new AttendanceQuery({
+    store,
+    clock,
+    cyclesClock: livekitClock.counting,
+    policy,
+    events,
+  });
   const gateway = livekit.url
     ? createRoomServiceGateway({
         url: livekit.url,
@@ -153,6 +166,7 @@ export async function createRuntime(opts: {
     // Outlives three hung RoomService calls, so a slow pass never loses it to a renewal gap.
     leaseTtlMs: Math.max(60_000, 3 * livekit.timeoutMs + 30_000),
     outbound: recorder,
+    livekitClock,
   });
   const roomVerifier = new RoomVerifier({ reconciler, clock });
   const sessions = new SessionService({
@@ -164,6 +178,7 @@ export async function createRuntime(opts: {
     livekitConfigured: livekit.url !== null,
     outbound: recorder,
     readCacheEntries: config.statusCacheEntries,
+    cyclesClock: livekitClock.counting,
   });
   const outbound = recorder
     ? createOutbound({ config, logger, clock, store, writer, events, sessions, recorder })

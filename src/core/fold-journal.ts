@@ -196,6 +196,20 @@ function finishRoom(
   return { roomSid, room: event.room.name, atMs };
 }
 
+/** An observation's times on LiveKit's clock (its receiving-clock times plus the known offset). */
+export function observationOnLiveKitClock(obs: RoomObservation): {
+  roomsListedAtMs: number | null;
+  requestedAtMs: number;
+  answeredAtMs: number;
+} {
+  const offset = obs.livekitOffsetMs ?? 0;
+  return {
+    roomsListedAtMs: obs.roomsListedAtMs === null ? null : obs.roomsListedAtMs + offset,
+    requestedAtMs: obs.requestedAtMs + offset,
+    answeredAtMs: obs.answeredAtMs + offset,
+  };
+}
+
 /**
  * Reconciliation rules 2 and 3 for one room's participant list. ACTIVE (media connected) is
  * presence, dated when the list was requested (never later than LiveKit could have seen it); other
@@ -208,6 +222,8 @@ function foldObservation(
   transitions: ObservationTransition[],
 ): void {
   const room: RoomRef = { name: obs.room, sid: obs.roomSid };
+  // Compared with LiveKit's join times and webhook times: on LiveKit's clock.
+  const at = observationOnLiveKitClock(obs);
   const listedSids = new Set(obs.listed.map((p) => p.sid));
   for (const p of obs.listed) {
     if (p.state !== 'ACTIVE') continue;
@@ -216,11 +232,12 @@ function foldObservation(
     mergeSnapshot(cycle, p);
     // A join after ListRooms answered may be in an incarnation that ListRooms never saw.
     const joinedBeforeListing =
-      obs.roomsListedAtMs === null || p.joinedAtMs === null || p.joinedAtMs <= obs.roomsListedAtMs;
+      at.roomsListedAtMs === null || p.joinedAtMs === null || p.joinedAtMs <= at.roomsListedAtMs;
+    // Ranked by the receiving clock: it orders this process's passes, whatever LiveKit's does.
     if (joinedBeforeListing) mergeRoomSid(cycle, obs.roomSid, obs.requestedAtMs);
     cycle.connected = true;
     cycle.observed = true;
-    mergeSeen(cycle, obs.requestedAtMs);
+    mergeSeen(cycle, at.requestedAtMs);
     cycle.roomFinishedAtMs = finishOf(state, cycle);
     const after = settleCycle(cycle);
     state.cycles.set(p.sid, after);
@@ -239,7 +256,7 @@ function foldObservation(
           joinedAtMs: null,
           version: null,
         });
-    cycle.lastAbsentAtMs = maxDefined(cycle.lastAbsentAtMs, obs.answeredAtMs);
+    cycle.lastAbsentAtMs = maxDefined(cycle.lastAbsentAtMs, at.answeredAtMs);
     cycle.roomFinishedAtMs = finishOf(state, cycle);
     const after = settleCycle(cycle);
     state.cycles.set(a.sid, after);

@@ -57,6 +57,8 @@ export function observeRoom(input: {
   roomsListedAtMs: number | null;
   requestedAtMs: number;
   answeredAtMs: number;
+  /** How far LiveKit's clock is known to run ahead of ours (RoomObservation); default 0. */
+  livekitOffsetMs?: number;
   listed: readonly ListedParticipant[];
   openBefore: ReadonlyArray<Pick<Cycle, 'sid' | 'identity'>>;
 }): RoomObservation {
@@ -68,6 +70,7 @@ export function observeRoom(input: {
     roomsListedAtMs: input.roomsListedAtMs,
     requestedAtMs: input.requestedAtMs,
     answeredAtMs: input.answeredAtMs,
+    ...(input.livekitOffsetMs ? { livekitOffsetMs: input.livekitOffsetMs } : {}),
     listed: input.listed,
     absent: input.openBefore
       .filter((c) => !listedSids.has(c.sid))

@@ -88,6 +88,8 @@ interface SessionFrame {
   memberOf: Map<string, RosterMember>;
   rooms: Set<string>;
   nowMs: number;
+  /** Where open cycles end: `cyclesNowMs` of the input, never past `nowMs`. */
+  cyclesNowMs: number;
   counting: CountingPolicy;
 }
 
@@ -117,7 +119,12 @@ function indexOf(session: Session): SessionIndex {
   return index;
 }
 
-function frameOf(session: Session, nowMs: number, counting: CountingPolicy): SessionFrame {
+function frameOf(
+  session: Session,
+  nowMs: number,
+  counting: CountingPolicy,
+  cyclesNowMs: number = nowMs,
+): SessionFrame {
   const { memberOf, rooms } = indexOf(session);
   const end = Math.max(session.startsAtMs, Math.min(session.endsAtMs, nowMs));
   return {
@@ -127,6 +134,7 @@ function frameOf(session: Session, nowMs: number, counting: CountingPolicy): Ses
     memberOf,
     rooms,
     nowMs,
+    cyclesNowMs: Math.min(nowMs, cyclesNowMs),
     counting,
   };
 }
@@ -156,7 +164,7 @@ function windowCycles(
   for (const cycle of cycles) {
     if (seen.has(cycle.sid)) continue;
     if (!frame.rooms.has(cycle.room) || !isCounted(cycle, frame.counting)) continue;
-    const interval = intervalOf(cycle, frame.nowMs);
+    const interval = intervalOf(cycle, frame.cyclesNowMs);
     if (interval === null) continue;
     const [clipped] = clipIntervals([interval], frame.window);
     if (clipped === undefined) continue;
@@ -269,7 +277,7 @@ function rowOf(
     reconnects: Math.max(0, pieces.length - 1),
     joinedByPhone: sorted.some((w) => w.cycle.kind === 'SIP'),
     cycles: sorted.map((w) => {
-      const view = viewCycle(w.cycle, frame.nowMs, frame.counting);
+      const view = viewCycle(w.cycle, frame.cyclesNowMs, frame.counting);
       return {
         room: w.cycle.room,
         sid: w.cycle.sid,
@@ -293,9 +301,11 @@ export function computeSessionReport(input: {
   cycles: readonly ReportedCycle[];
   overrides: readonly StatusOverride[];
   nowMs: number;
+  /** Where open cycles end, on LiveKit's clock as far as known (default `nowMs`). */
+  cyclesNowMs?: number;
   counting: CountingPolicy;
 }): SessionReportCore {
-  const frame = frameOf(input.session, input.nowMs, input.counting);
+  const frame = frameOf(input.session, input.nowMs, input.counting, input.cyclesNowMs);
   const byPerson = windowCycles(frame, input.cycles);
   const hosts = hostSet(frame);
   const lateReferenceMs = lateReference(frame, byPerson);
@@ -376,9 +386,11 @@ export function computeSessionParticipant(input: {
   cycles: readonly ReportedCycle[];
   override: StatusOverride | null;
   nowMs: number;
+  /** Where open cycles end, on LiveKit's clock as far as known (default `nowMs`). */
+  cyclesNowMs?: number;
   counting: CountingPolicy;
 }): SessionParticipantRow {
-  const frame = frameOf(input.session, input.nowMs, input.counting);
+  const frame = frameOf(input.session, input.nowMs, input.counting, input.cyclesNowMs);
   const byPerson = windowCycles(frame, input.cycles);
   const identity = canonical(frame, input.identity);
   return rowOf(frame, identity, byPerson.get(identity) ?? [], {

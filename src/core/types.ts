@@ -161,6 +161,12 @@ export interface RoomObservation {
   requestedAtMs: number;
   /** When LiveKit's answer arrived: absence is certain by then. */
   answeredAtMs: number;
+  /**
+   * How far LiveKit's clock was known to run ahead of the receiving clock (negative: behind) when
+   * the pass asked; the three times above plus this are on LiveKit's clock, as every time they
+   * are compared with. Absent (entries journaled before it existed) and in agreement: 0.
+   */
+  livekitOffsetMs?: number;
   /** Everyone LiveKit listed, in any state (only ACTIVE counts as present). */
   listed: readonly ListedParticipant[];
   /** Cycles that were open before the request and that the answer left out. */

@@ -158,6 +158,17 @@ export class ManualClock implements Clock {
   }
 }
 
+/** `clock` read `offsetMs` ahead (negative: behind); its timers and tracking are `clock`'s own. */
+export function offsetClock(clock: Clock, offsetMs: number): Clock {
+  if (offsetMs === 0) return clock;
+  return {
+    now: () => clock.now() + offsetMs,
+    setTimeout: (fn, ms) => clock.setTimeout(fn, ms),
+    clearTimeout: (handle) => clock.clearTimeout(handle),
+    ...(clock.track ? { track: (work: Promise<unknown>) => clock.track?.(work) } : {}),
+  };
+}
+
 /** Resolves after `ms` on `clock`. */
 export function sleepOn(clock: Clock, ms: number): Promise<void> {
   return new Promise((resolve) => {

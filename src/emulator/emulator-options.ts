@@ -16,6 +16,12 @@ export interface EmulatorOptions {
   apiSecret?: string;
   /** Default: the wall clock. */
   clock?: Clock;
+  /**
+   * LiveKit's own clock runs this many ms ahead of `clock` (negative: behind), like a server whose
+   * clock is off: every time it stamps (`createdAt`, `joinedAt`, the webhook JWT's `iat`) and the
+   * time it checks API tokens against are shifted; timers are not. Default 0.
+   */
+  clockOffsetMs?: number;
   webhookUrls?: readonly string[];
   /** Seeds sids, event ids and fault dice for reproducible runs; default: crypto randomness. */
   seed?: number;

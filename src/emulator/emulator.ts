@@ -1,6 +1,6 @@
 import type { WebhookEvent } from '@livekit/protocol';
 import type { ApiCallCounts, ApiFault } from './api-fault.js';
-import { createWallClock } from './clock.js';
+import { createWallClock, offsetClock } from './clock.js';
 import type { EmulatorOptions, GeneratedEvent } from './emulator-options.js';
 import { createSeededRandom, secureRandom } from './ids.js';
 import { toWebhookJson } from './proto-json.js';
@@ -21,6 +21,8 @@ export class Emulator extends LiveKitRooms {
   readonly apiKey: string;
   readonly apiSecret: string;
   readonly missingRoomListParticipants: 'empty' | 'not_found';
+  /** `EmulatorOptions.clockOffsetMs`: how far this LiveKit's clock is off. */
+  readonly clockOffsetMs: number;
   private readonly sender: WebhookSender;
   private readonly generated: GeneratedEvent[] = [];
   private readonly onEvent: ((event: GeneratedEvent) => void) | undefined;
@@ -29,11 +31,12 @@ export class Emulator extends LiveKitRooms {
 
   constructor(options: EmulatorOptions = {}) {
     super(
-      options.clock ?? createWallClock(),
+      offsetClock(options.clock ?? createWallClock(), options.clockOffsetMs ?? 0),
       options.seed === undefined ? secureRandom : createSeededRandom(options.seed),
     );
     this.apiKey = options.apiKey ?? 'devkey';
     this.apiSecret = options.apiSecret ?? 'secret';
+    this.clockOffsetMs = options.clockOffsetMs ?? 0;
     this.missingRoomListParticipants = options.missingRoomListParticipants ?? 'empty';
     this.onEvent = options.onEvent;
     if (options.recordConnections === true) this.recordConnections();

@@ -43,15 +43,19 @@ export async function startEmulatorServer(
         const rawPath = (req.url ?? '/').split('?')[0] ?? '/';
         let reply: ServiceReply;
         if (rawPath.startsWith('/twirp/')) {
-          reply = handleRoomService(emulator, {
-            httpMethod: req.method ?? 'GET',
-            path: rawPath,
-            contentType: req.headers['content-type'],
-            authorization: req.headers.authorization,
-            accessTokenParam: url.searchParams.get('access_token'),
-            mock: headerValue(req.headers['x-lk-mock']),
-            body,
-          });
+          reply = handleRoomService(
+            emulator,
+            {
+              httpMethod: req.method ?? 'GET',
+              path: rawPath,
+              contentType: req.headers['content-type'],
+              authorization: req.headers.authorization,
+              accessTokenParam: url.searchParams.get('access_token'),
+              mock: headerValue(req.headers['x-lk-mock']),
+              body,
+            },
+            Date.now() + emulator.clockOffsetMs,
+          );
         } else if (rawPath.startsWith(CONTROL_PREFIX)) {
           reply = handleControlApi(emulator, {
             httpMethod: req.method ?? 'GET',

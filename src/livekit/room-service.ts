@@ -1,5 +1,6 @@
-import { RoomServiceClient, ServerError } from 'livekit-server-sdk';
+import { RoomServiceClient, ServerError, type VideoGrant } from 'livekit-server-sdk';
 import type { ListedParticipant } from '../core/index.js';
+import { signApiToken } from './api-token.js';
 import { toListedParticipant } from './event-mapper.js';
 
 /**
@@ -82,15 +83,33 @@ function truncate(s: string): string {
   return s.length > 200 ? `${s.slice(0, 200)}…` : s;
 }
 
+/** The SDK's client, its tokens made by `signApiToken` (valid on a LiveKit clock behind ours). */
+class SkewTolerantRoomServiceClient extends RoomServiceClient {
+  constructor(
+    url: string,
+    private readonly credentials: { apiKey: string; apiSecret: string },
+    options: { requestTimeout: number },
+  ) {
+    super(url, credentials.apiKey, credentials.apiSecret, options);
+  }
+
+  override authHeader(grant: VideoGrant): Promise<Record<string, string>> {
+    const token = signApiToken({ ...this.credentials, grant, nowMs: Date.now() });
+    return Promise.resolve({ Authorization: `Bearer ${token}` });
+  }
+}
+
 export function createRoomServiceGateway(opts: {
   url: string;
   apiKey: string;
   apiSecret: string;
   timeoutMs: number;
 }): RoomServiceGateway {
-  const client = new RoomServiceClient(opts.url, opts.apiKey, opts.apiSecret, {
-    requestTimeout: Math.max(1, Math.round(opts.timeoutMs / 1000)),
-  });
+  const client = new SkewTolerantRoomServiceClient(
+    opts.url,
+    { apiKey: opts.apiKey, apiSecret: opts.apiSecret },
+    { requestTimeout: Math.max(1, Math.round(opts.timeoutMs / 1000)) },
+  );
   return {
     async listRooms(names) {
       try {

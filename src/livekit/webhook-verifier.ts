@@ -3,7 +3,11 @@ import type { JsonValue } from '@bufbuild/protobuf';
 import { TokenVerifier, WebhookEvent } from 'livekit-server-sdk';
 
 export type WebhookVerification =
-  | { ok: true; event: WebhookEvent }
+  /**
+   * `signedAtMs`: the token's `iat` (LiveKit signs each delivery with its own clock, in whole
+   * seconds), null without one; it tells how far LiveKit's clock is from ours.
+   */
+  | { ok: true; event: WebhookEvent; signedAtMs: number | null }
   /** `unauthorized`: signature, key, expiry or body hash failed; `malformed`: signed, but not an event. */
   | { ok: false; reason: 'unauthorized' | 'malformed'; message: string };
 
@@ -114,7 +118,7 @@ export function createWebhookVerifier(
           message: 'unknown API key (iss) or malformed token',
         };
       }
-      let claims: { sha256?: unknown };
+      let claims: { sha256?: unknown; iat?: unknown };
       try {
         claims = await tokens.verify(authorization);
       } catch (e: unknown) {
@@ -154,7 +158,9 @@ export function createWebhookVerifier(
       if (event.event === '') {
         return { ok: false, reason: 'malformed', message: 'signed body has no "event" field' };
       }
-      return { ok: true, event };
+      const iat = claims.iat;
+      const signedAtMs = typeof iat === 'number' && Number.isFinite(iat) ? iat * 1000 : null;
+      return { ok: true, event, signedAtMs };
     },
   };
 }

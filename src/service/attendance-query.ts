@@ -33,10 +33,16 @@ export class AttendanceQuery {
     private readonly deps: {
       store: AttendanceStore;
       clock: Clock;
+      /** "Now" for open cycles: LiveKit's clock as far as it is known (`LiveKitClock.counting`). */
+      cyclesClock?: Clock;
       policy: CountingPolicy;
       events?: ServiceEvents;
     },
-  ) {}
+  ) {
+    this.cyclesClock = deps.cyclesClock ?? deps.clock;
+  }
+
+  private readonly cyclesClock: Clock;
 
   /** The service's clock, for "as of" stamps in reports. */
   now(): number {
@@ -51,7 +57,7 @@ export class AttendanceQuery {
       identity,
       cycles: rows.cycles,
       lastVerifiedAtMs: rows.lastVerifiedAtMs,
-      nowMs: this.deps.clock.now(),
+      nowMs: this.cyclesClock.now(),
       policy: this.deps.policy,
     });
   }
@@ -61,7 +67,7 @@ export class AttendanceQuery {
     return computeRoomAttendance({
       room,
       cycles,
-      nowMs: this.deps.clock.now(),
+      nowMs: this.cyclesClock.now(),
       policy: this.deps.policy,
     });
   }
@@ -101,7 +107,7 @@ export class AttendanceQuery {
       room,
       // Within an identity, listRoomCycles' order: join time (unknown last), then sid.
       cycles: [...byIdentity.values()].flatMap((list) => list.sort(byJoinThenSid)),
-      nowMs: this.deps.clock.now(),
+      nowMs: this.cyclesClock.now(),
       policy: this.deps.policy,
     });
     // The store's order (its collation), which the next page's cursor continues.

@@ -11,6 +11,9 @@ export interface ServiceEventMap {
       /** LiveKit's createdAt and when it was committed here (for the lag metric). */
       createdAtMs: number;
       storedAtMs: number;
+      /** When LiveKit signed the delivery (its clock, whole seconds; null: no `iat`) and we got it. */
+      signedAtMs?: number | null;
+      receivedAtMs?: number;
     },
   ];
   'webhook:event:duplicate': [{ id: string; type: string }];

@@ -5,6 +5,7 @@ export {
   OBSERVATION_TYPE,
 } from './journal.js';
 export { AttendanceQuery } from './attendance-query.js';
+export { LiveKitClock } from './livekit-clock.js';
 export {
   SessionService,
   type ParticipantReport,

@@ -108,6 +108,8 @@ export class WebhookIngestor {
           room: entry.room,
           createdAtMs: entry.createdAtMs,
           storedAtMs: this.deps.clock.now(),
+          signedAtMs: verification.signedAtMs,
+          receivedAtMs,
         });
       } else {
         this.deps.events.emit('webhook:event:duplicate', { id: event.id, type: event.type });

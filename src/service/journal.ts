@@ -4,6 +4,7 @@ import {
   cycleAuditView,
   foldJournal,
   journalFootprint,
+  observationOnLiveKitClock,
   type Cycle,
   type FoldResult,
   type JournalEntry,
@@ -114,6 +115,8 @@ interface StoredObservation {
   roomsListedAtMs?: number | null;
   requestedAtMs: number;
   answeredAtMs: number;
+  /** Absent when 0 (LiveKit's clock agreed with ours) and in entries written before it existed. */
+  livekitOffsetMs?: number;
   listed: StoredListed[];
   absent: Array<[sid: string, identity: string]>;
 }
@@ -131,8 +134,8 @@ function alreadyKnown(
   if (cycle === undefined || cycle.name === null) return false;
   // A reduced listing decodes without a join time, so the fold would give it the room sid: only
   // reduce when the full one got it too.
-  const roomSidSame =
-    obs.roomsListedAtMs === null || p.joinedAtMs === null || p.joinedAtMs <= obs.roomsListedAtMs;
+  const listedAtMs = observationOnLiveKitClock(obs).roomsListedAtMs;
+  const roomSidSame = listedAtMs === null || p.joinedAtMs === null || p.joinedAtMs <= listedAtMs;
   if (!roomSidSame) return false;
   const version = p.version ?? 0;
   const sameName = p.name === cycle.name && (p.kind ?? 'STANDARD') === cycle.kind;
@@ -153,6 +156,7 @@ export function encodeObservation(
     roomsListedAtMs: obs.roomsListedAtMs,
     requestedAtMs: obs.requestedAtMs,
     answeredAtMs: obs.answeredAtMs,
+    ...(obs.livekitOffsetMs ? { livekitOffsetMs: obs.livekitOffsetMs } : {}),
     listed: obs.listed.map((p) =>
       alreadyKnown(known.get(p.sid), p, obs) ? [p.sid, p.identity, STATE_CODES[p.state]] : p,
     ),
@@ -260,6 +264,7 @@ function decodeEntry(entry: InboxEntry): JournalEntry[] {
       roomsListedAtMs: stored.roomsListedAtMs ?? null,
       requestedAtMs: stored.requestedAtMs,
       answeredAtMs: stored.answeredAtMs,
+      ...(stored.livekitOffsetMs ? { livekitOffsetMs: stored.livekitOffsetMs } : {}),
       listed: stored.listed.map(decodeListed),
       absent: stored.absent.map(([sid, identity]) => ({ sid, identity })),
     };

@@ -16,6 +16,7 @@ import {
 import type { LiveKitFailure, RoomServiceGateway } from '../livekit/index.js';
 import type { StoreOps } from '../store/index.js';
 import type { ServiceEvents } from './events.js';
+import type { LiveKitClock } from './livekit-clock.js';
 import { applyJournal, encodeObservation } from './journal.js';
 import type { OutboundRecorder } from './outbound-recorder.js';
 import type {
@@ -74,6 +75,8 @@ export class Reconciler {
       /** Default 60 s; main sets it from LIVEKIT_TIMEOUT_SECONDS. */
       leaseTtlMs?: number;
       outbound?: OutboundRecorder | null;
+      /** LiveKit's clock as far as the webhooks show it: sightings are dated by it. Default: ours. */
+      livekitClock?: LiveKitClock;
     },
   ) {
     this.leaseTtlMs = deps.leaseTtlMs ?? DEFAULT_LEASE_TTL_MS;
@@ -266,6 +269,7 @@ export class Reconciler {
           roomsListedAtMs,
           requestedAtMs,
           answeredAtMs,
+          livekitOffsetMs: this.deps.livekitClock?.offsetMs() ?? 0,
           listed: listed.value,
           openBefore: openByRoom.get(room) ?? [],
         }),
@@ -394,6 +398,7 @@ export class Reconciler {
       roomsListedAtMs: startedAtMs, // before ListRooms was sent
       requestedAtMs,
       answeredAtMs,
+      livekitOffsetMs: this.deps.livekitClock?.offsetMs() ?? 0,
       listed: listed.value,
       openBefore: open,
     });

@@ -76,6 +76,8 @@ export class SessionService {
       outbound?: OutboundRecorder | null;
       /** Participant reads kept until the database changes (SQLite; STATUS_CACHE_ENTRIES); 0: none. */
       readCacheEntries?: number;
+      /** "Now" for open cycles: LiveKit's clock as far as it is known (`LiveKitClock.counting`). */
+      cyclesClock?: Clock;
     },
   ) {
     const entries = deps.readCacheEntries ?? 0;
@@ -94,6 +96,10 @@ export class SessionService {
   private readonly sessions: ReadCache<Session | null>;
   private readonly participantInputs: ReadCache<ParticipantInputs>;
   private readonly reportInputs: ReadCache<ReportInputs>;
+
+  private cyclesNow(): number {
+    return (this.deps.cyclesClock ?? this.deps.clock).now();
+  }
 
   /**
    * Session writes touch no cycles. They hold their session as a room of its own (a name no room
@@ -171,6 +177,7 @@ export class SessionService {
       cycles,
       overrides,
       nowMs: now,
+      cyclesNowMs: this.cyclesNow(),
       counting: this.deps.counting,
     });
     let openedByReconciler = 0;
@@ -226,6 +233,7 @@ export class SessionService {
       cycles,
       override,
       nowMs: now,
+      cyclesNowMs: this.cyclesNow(),
       counting: this.deps.counting,
     });
     return {

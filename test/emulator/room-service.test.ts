@@ -5,7 +5,12 @@ import {
   TrackSource,
 } from 'livekit-server-sdk';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { type EmulatorServer, startEmulatorServer } from '../../src/emulator/index.js';
+import {
+  type EmulatorServer,
+  type GeneratedEvent,
+  ManualClock,
+  startEmulatorServer,
+} from '../../src/emulator/index.js';
 
 const KEY = 'devkey';
 const SECRET = 'secret';
@@ -374,5 +379,37 @@ describe('RoomService over Twirp with the official SDK', () => {
     const p = await client.getParticipant('r', 'u');
     expect(p.tracks.map((t) => t.source)).toEqual([TrackSource.MICROPHONE]);
     expect(p.isPublisher).toBe(true);
+  });
+
+  it('stamps times and checks tokens on its own clock when clockOffsetMs is set', async () => {
+    const startAtMs = Date.UTC(2027, 0, 11, 9);
+    const clock = new ManualClock({ startAtMs });
+    const events: GeneratedEvent[] = [];
+    const ahead = await startEmulatorServer({
+      port: 0,
+      clock,
+      clockOffsetMs: 120_000,
+      onEvent: (e) => events.push(e),
+    });
+    try {
+      const { joinedAtMs } = ahead.emulator.connect('r', { identity: 'u' });
+      expect(joinedAtMs).toBe(startAtMs + 120_000);
+      expect(events[0]?.createdAtMs).toBe(startAtMs + 120_000);
+      // Timers stay on `clock`: the 20 s departure timeout is 20 s of it.
+      ahead.emulator.disconnect('r', ahead.emulator.listParticipants('r')![0]!.sid);
+      await clock.advance(20_000);
+      expect(ahead.emulator.listRooms()).toEqual([]);
+      // A token made now is "not valid yet" for a server 2 minutes behind (60 s leeway).
+      const behind = await startEmulatorServer({ port: 0, clockOffsetMs: -120_000 });
+      try {
+        const call = new RoomServiceClient(behind.url, 'devkey', 'secret').listRooms();
+        await expect(call).rejects.toMatchObject({ status: 401 });
+        expect(await new RoomServiceClient(ahead.url, 'devkey', 'secret').listRooms()).toEqual([]);
+      } finally {
+        await behind.close();
+      }
+    } finally {
+      await ahead.close();
+    }
   });
 });

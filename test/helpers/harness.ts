@@ -65,7 +65,8 @@ export async function createHarness(opts: {
             keys: config.livekit.keys,
           }
         : {}),
-      timeoutMs: 2_000,
+      // LIVEKIT_TIMEOUT_SECONDS in `env` is honoured; else 2 s, so a hung call costs little.
+      timeoutMs: opts.env?.LIVEKIT_TIMEOUT_SECONDS !== undefined ? config.livekit.timeoutMs : 2_000,
     },
     ...(opts.clock ? { clock: opts.clock } : {}),
   });

@@ -12,7 +12,7 @@ export interface LiveEnv {
   h: Harness;
   emu: EmulatorServer;
   clock: ManualClock;
-  /** Moves the emulator's clock and the process's Date (service clock, JWTs) together. */
+  /** Moves the emulator's clock (the service's) and the process's Date (JWTs) together. */
   advance(ms: number): Promise<void>;
   /** Waits until every queued webhook was delivered (or dropped). */
   settle(): Promise<void>;
@@ -31,16 +31,26 @@ export async function startLiveEnv(
     env?: Record<string, string>;
     /** Puts something between the service and the emulator (a recording proxy); closed last. */
     reachLiveKit?: (emulatorUrl: string) => Promise<{ url: string; close(): Promise<void> }>;
+    /** LiveKit's clock runs this far ahead of the service's (negative: behind); default 0. */
+    livekitClockOffsetMs?: number;
   } = {},
 ): Promise<LiveEnv> {
   vi.useFakeTimers({ toFake: ['Date'] });
   vi.setSystemTime(T0);
   const clock = new ManualClock({ startAtMs: T0 });
-  const emu = await startEmulatorServer({ port: 0, clock, retryScale: 0.001 });
+  const emu = await startEmulatorServer({
+    port: 0,
+    clock,
+    retryScale: 0.001,
+    clockOffsetMs: opts.livekitClockOffsetMs ?? 0,
+  });
   const between = opts.reachLiveKit ? await opts.reachLiveKit(emu.url) : null;
   const h = await createHarness({
     databaseUrl,
     livekitUrl: between?.url ?? emu.url,
+    // The service's clock is the emulator's (less its offset), timer by timer: a webhook sent at
+    // t arrives at t, as in life, while Date jumps to the end of each advance.
+    clock: { now: () => clock.now() },
     ...(opts.env ? { env: opts.env } : {}),
   });
   await h.app.listen({ port: 0, host: '127.0.0.1' });
@@ -85,9 +95,12 @@ export async function startLiveEnv(
  * A LiveEnv started before and closed after every test of the enclosing describe, on a fresh
  * database of `dialect`. The returned object always refers to the current test's environment.
  */
-export function useLiveEnv(dialect: TestDialect): LiveEnv {
+export function useLiveEnv(
+  dialect: TestDialect,
+  opts: Parameters<typeof startLiveEnv>[1] = {},
+): LiveEnv {
   const db = useTestDatabase(dialect);
-  const env = usePerTest('useLiveEnv', () => startLiveEnv(db.url));
+  const env = usePerTest('useLiveEnv', () => startLiveEnv(db.url, opts));
   return {
     get h() {
       return env().h;

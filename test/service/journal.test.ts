@@ -30,6 +30,40 @@ function fold(entries: JournalEntry[]): Map<string, Cycle> {
 }
 
 describe('the observation codec', () => {
+  it("dates a pass's sightings on LiveKit's clock, and journals that offset", () => {
+    // LiveKit's clock runs 2 minutes behind: alice joined at T by it, the pass saw her at
+    // T + 5 min by ours (T + 3 by LiveKit's), and the next left her out.
+    const offset = { livekitOffsetMs: -120_000 };
+    const seen = observeRoom({
+      id: 'RO_1',
+      room: ROOM,
+      roomSid: 'RM_1',
+      roomsListedAtMs: T + 300_000,
+      requestedAtMs: T + 300_000,
+      answeredAtMs: T + 300_100,
+      ...offset,
+      listed: [alice()],
+      openBefore: [],
+    });
+    const gone = observeRoom({
+      ...seen,
+      id: 'RO_2',
+      roomsListedAtMs: T + 360_000,
+      requestedAtMs: T + 360_000,
+      answeredAtMs: T + 360_100,
+      listed: [],
+      openBefore: [{ sid: 'PA_a', identity: 'alice' }],
+    });
+    const live = fold([seen, gone].map((observation) => ({ kind: 'observation', observation })));
+    expect(live.get('PA_a')).toMatchObject({
+      lastSeenAtMs: T + 180_000,
+      estimatedLeftAtMs: T + 180_000,
+    });
+    const stored = [seen, gone].map((o) => encodeObservation(o, new Map()));
+    expect(JSON.parse(stored[0]!.body)).toMatchObject(offset);
+    expect(fold(stored.flatMap(decodeJournalEntry))).toEqual(live);
+  });
+
   it('journals a known listing reduced and folds it back to the same cycle', () => {
     const first = observeRoom({
       id: 'RO_1',
