@@ -68,11 +68,19 @@ function peekToken(token: string): { alg: unknown; iss: unknown } | null {
 
 /** LiveKit signs webhooks with HS256 only (protocol: auth.AccessToken); anything else is refused. */
 const WEBHOOK_JWT_ALG = 'HS256';
+/**
+ * How far in our future a token may start (`nbf`, `iat`): a LiveKit whose clock runs ahead of ours
+ * by up to this still has its webhooks taken, dated by its own clock (the reconciler and the
+ * counting clock take the skew into account, see LiveKitClock). Expiry keeps the SDK's 10 s: a
+ * token is never good for longer than LiveKit made it.
+ */
+export const WEBHOOK_CLOCK_AHEAD_TOLERANCE_S = 180;
+const EXPIRY_TOLERANCE_MS = 10_000;
 
 /**
  * Verifies LiveKit webhooks the way `livekit-server-sdk`'s `WebhookReceiver` does (the SDK's
  * `TokenVerifier`: JWT signed with the API secret, `iss` = API key, `exp` required, the SDK's
- * default clock tolerance), except that the `sha256` claim is checked over the exact raw bytes:
+ * 10 s of clock tolerance for expiry; a start up to 3 minutes ahead of ours), except that the `sha256` claim is checked over the exact raw bytes:
  * `WebhookReceiver.receive` hashes a string, so a body that is not UTF-8, or a BOM a decoder
  * dropped, would be checked on different bytes than LiveKit signed (attendance-model, event rule 1).
  *
@@ -118,11 +126,15 @@ export function createWebhookVerifier(
           message: 'unknown API key (iss) or malformed token',
         };
       }
-      let claims: { sha256?: unknown; iat?: unknown };
+      let claims: { sha256?: unknown; iat?: unknown; exp?: unknown };
       try {
-        claims = await tokens.verify(authorization);
+        claims = await tokens.verify(authorization, WEBHOOK_CLOCK_AHEAD_TOLERANCE_S);
       } catch (e: unknown) {
         return { ok: false, reason: 'unauthorized', message: describeAuthFailure(e) };
+      }
+      // The wide tolerance is for a start in our future only; expiry is checked as the SDK does.
+      if (typeof claims.exp !== 'number' || claims.exp * 1000 + EXPIRY_TOLERANCE_MS < Date.now()) {
+        return { ok: false, reason: 'unauthorized', message: 'token expired' };
       }
       const bytes = typeof rawBody === 'string' ? Buffer.from(rawBody, 'utf8') : rawBody;
       const hash = createHash('sha256').update(bytes).digest('base64');

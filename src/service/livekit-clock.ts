@@ -1,14 +1,15 @@
 import { CREATED_AT_PRECISION_MS, type Clock } from '../core/index.js';
+import { WEBHOOK_CLOCK_AHEAD_TOLERANCE_S } from '../livekit/index.js';
 
 /** Samples are kept for one to two of these (receiving clock), so a clock stepped back shows. */
 const WINDOW_MS = 10 * 60_000;
 /**
- * The offsets a verified webhook can show: its token expires 300 s after `iat` and may start 10 s
- * in our future (the SDK's clock tolerance). A sample outside them means the token was checked
+ * The offsets a verified webhook can show: its token expires 300 s after `iat` and may start up to
+ * WEBHOOK_CLOCK_AHEAD_TOLERANCE_S in our future. A sample outside them means the token was checked
  * against another clock than this one (a simulation on virtual time): it says nothing.
  */
 const PLAUSIBLE_MIN_MS = -(300 + 10) * 1000;
-const PLAUSIBLE_MAX_MS = 10 * 1000;
+const PLAUSIBLE_MAX_MS = WEBHOOK_CLOCK_AHEAD_TOLERANCE_S * 1000;
 
 /**
  * How far LiveKit's clock is known to run ahead of this process's (negative: behind). LiveKit dates
@@ -22,8 +23,8 @@ const PLAUSIBLE_MAX_MS = 10 * 1000;
  *
  * A bound within a second (the precision of `iat`, plus delivery) is noise, not skew: it counts as
  * 0, so a service whose clocks agree dates everything as it always did. Webhook verification bounds
- * `iat` to 5 minutes in the past and 10 s in the future of ours, and so the offset (a LiveKit clock
- * further ahead has its webhooks refused and shows nothing here).
+ * `iat` to 5 minutes in the past and 3 minutes in the future of ours, and so the offset (a LiveKit
+ * clock further ahead has its webhooks refused and shows nothing here).
  */
 export class LiveKitClock {
   /** The highest sample of the current window and of the one before it. */

@@ -146,6 +146,17 @@ describeEachDialect('POST /webhooks/livekit', (dialect) => {
   it('rejects an expired token (no widened clock tolerance)', async () => {
     vi.setSystemTime((joined.iat + 300 + 11) * 1000);
     expect((await post(joined.body, joined.token)).statusCode).toBe(401);
+    vi.setSystemTime((joined.iat + 300 + 9) * 1000);
+    expect((await post(joined.body, joined.token)).statusCode).toBe(200);
+  });
+
+  // A LiveKit whose clock runs ahead of ours signs tokens that start in our future.
+  it('takes a token starting up to 3 minutes in our future, and not one further ahead', async () => {
+    vi.setSystemTime((joined.iat - 4 * 60) * 1000);
+    expect((await post(joined.body, joined.token)).statusCode).toBe(401);
+    expect(await h.rt.store.countInbox()).toEqual({ total: 0, unprocessed: 0 });
+    vi.setSystemTime((joined.iat - 2 * 60) * 1000);
+    expect((await post(joined.body, joined.token)).statusCode).toBe(200);
   });
 
   it('rejects a token signed with another secret or key', async () => {
