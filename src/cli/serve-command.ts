@@ -168,19 +168,21 @@ export const DEMO_SESSION_ID = 'demo-class';
 const MINUTE = 60_000;
 
 /**
- * Written at every start: a five-minute class that began a minute ago, so that its report is
- * final a few minutes after `npm start`. The teacher arrives now (late, as a host) and lateness is
- * measured from the teacher's arrival (`lateFrom: host`) with short thresholds, so the students
- * who connect in the first seconds are on time and the later ones late; one never comes, one
- * dials in by phone.
+ * Written at every start: a two-minute class that starts with the service (nobody can have
+ * attended it any earlier), so that the mix of statuses a finished class has shows before it
+ * ends and its report is final a few minutes after `npm start`. A live session's statuses are
+ * those of the time so far against the whole window, so a longer class would read "partial" for
+ * everyone for most of its length. The thresholds are short to match: the students who connect
+ * in the first seconds are on time and the later ones late (lateness from the teacher's arrival,
+ * `lateFrom: host`); one never comes, one dials in by phone.
  */
 export async function putDemoSession(rt: Runtime): Promise<void> {
   const now = Math.floor(rt.clock.now() / 1000) * 1000;
   await rt.sessions.put(DEMO_SESSION_ID, {
     title: 'Demo class: Analytical Engines 101',
     rooms: [DEMO_ROOM],
-    startsAtMs: now - MINUTE,
-    endsAtMs: now + 4 * MINUTE,
+    startsAtMs: now,
+    endsAtMs: now + 2 * MINUTE,
     timezone: 'UTC',
     hosts: [DEMO_TEACHER.identity],
     roster: DEMO_ROSTER.map((m) => ({

@@ -270,11 +270,15 @@ rooms?.addEventListener(
   true,
 );
 
-// The rooms this tab had open before a reload.
+// The rooms this tab had open before a reload, and any the reader opened before this script ran
+// (its toggle event had no listener yet).
 const reopen = openRooms();
 for (const card of roomSections()) {
   const name = card.dataset['room'] ?? '';
-  if (reopen.has(name) && openCard(card)) void loadPeople(name);
+  if (peopleOf(card)?.open === true) {
+    rememberOpen(name, true);
+    void loadPeople(name);
+  } else if (reopen.has(name) && openCard(card)) void loadPeople(name);
 }
 
 filter?.addEventListener('input', applyFilter);

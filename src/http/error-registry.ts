@@ -16,6 +16,10 @@ export const HTTP_ERRORS = {
   },
   not_found: { status: 404, message: 'No such route.' },
   session_not_found: { status: 404, message: 'No session with this id.' },
+  not_acceptable: {
+    status: 406,
+    message: 'This route answers only in a format the request does not accept.',
+  },
   payload_too_large: {
     status: 413,
     message: 'The request body is larger than the configured limit.',

@@ -7,6 +7,7 @@ import { putDemoSession, DEMO_SESSION_ID } from '../../src/cli/serve-command.js'
 import {
   DEMO_ROOM,
   DEMO_ROSTER,
+  DEMO_TEACHER,
   startSimulatedClass,
   type SimulatedClass,
 } from '../../src/demo/index.js';
@@ -80,8 +81,10 @@ describeWithBrowser('the dashboard on the demo class, in Chromium', { timeout: T
     emu.emulator.setWebhookUrls([`${base}/webhooks/livekit`]);
     demo = startSimulatedClass(emu.emulator);
     h.rt.scheduler.start();
-    // The class has filled up and settled: the roster has come but for one or two, and whoever is
-    // in the room has been there long enough (the demo's absentBelowMinutes) not to count absent.
+    // The class has filled up and settled: the roster has come but for one or two, whoever is in
+    // the room has been there long enough (the demo's absentBelowMinutes) not to count absent, and
+    // enough of the class has gone by for those there from the start to read present (statuses of
+    // a live session are the time so far against the whole class).
     await waitUntil(
       'the demo class to fill up',
       async () => {
@@ -89,7 +92,8 @@ describeWithBrowser('the dashboard on the demo class, in Chromium', { timeout: T
         const people: any[] = json.participants;
         const came = people.filter((p) => p.onRoster && p.attendedMs > 0);
         const settled = people.every((p) => !(p.inMeeting && p.status === 'absent'));
-        return came.length >= DEMO_ROSTER.length - 2 && settled ? true : undefined;
+        const present = people.some((p) => p.onRoster && p.status === 'present');
+        return came.length >= DEMO_ROSTER.length - 2 && settled && present ? true : undefined;
       },
       {
         ms: 150_000,
@@ -117,7 +121,10 @@ describeWithBrowser('the dashboard on the demo class, in Chromium', { timeout: T
     page = await context.newPage();
   }
 
-  /** The demo room on the live view, once it lists people (markup-light: room name and a count). */
+  /**
+   * The demo room on the live view, once it counts people (markup-light: room name and a count),
+   * opened as a reader opens it, by clicking "Who is here", and showing its people.
+   */
   async function openLive(): Promise<void> {
     await page.goto(`${base}/`);
     const room = page.locator(`[data-room="${DEMO_ROOM}"]`);
@@ -125,6 +132,9 @@ describeWithBrowser('the dashboard on the demo class, in Chromium', { timeout: T
     await expect
       .poll(async () => Number((await room.textContent())?.match(/(\d+)\s+people/)?.[1] ?? 0))
       .toBeGreaterThanOrEqual(3);
+    await room.getByText('Who is here').click();
+    await expect.poll(() => room.locator('li.live-person').count()).toBeGreaterThanOrEqual(3);
+    await room.locator(`li.live-person[data-identity="${DEMO_TEACHER.identity}"]`).waitFor();
   }
 
   async function openSession(): Promise<void> {
@@ -165,6 +175,7 @@ describeWithBrowser('the dashboard on the demo class, in Chromium', { timeout: T
     );
     expect(badges.filter((b) => !STATUS_WORDS.test(b))).toEqual([]);
     expect(badges).toContain('Late');
+    expect(badges).toContain('Present');
     expect(await page.locator('li.person[data-identity="hana"] .badge').textContent()).toBe(
       'Absent',
     );

@@ -109,4 +109,23 @@ describe('the live view over HTTP [sqlite]', () => {
     const plain = await firstEvents(`${base}/live/events`, cookie);
     expect(plain.map((e) => e.event)).toEqual(['rooms', 'alerts']);
   });
+
+  it('answers 406 to a request for the events that does not accept an event stream', async () => {
+    await join('algebra', 'ana', 'Ana Lima');
+    const { cookie } = await signIn(h, TEST_API_TOKEN);
+    for (const accept of [undefined, 'application/json', 'text/html,*/*']) {
+      const res = await h.app.inject({
+        url: '/live/events',
+        headers: { cookie, ...(accept === undefined ? {} : { accept }) },
+      });
+      expect([accept, res.statusCode]).toEqual([accept, 406]);
+      expect(res.json()).toEqual({
+        error: 'not_acceptable',
+        message: 'this route is a stream of server-sent events: send Accept: text/event-stream',
+      });
+    }
+    // Signed out, it is still the sign-in check that answers.
+    const signedOut = await h.app.inject({ url: '/live/events' });
+    expect(signedOut.statusCode).toBe(401);
+  });
 });

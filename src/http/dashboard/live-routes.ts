@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { LiveRooms, LiveSnapshot } from '../../service/index.js';
+import { HttpError } from '../error-registry.js';
 import { nameQuery } from '../path-params.js';
 import { safeNext, type DashboardAuth } from './dashboard-auth.js';
 import { HIDDEN, sendPage } from './dashboard-reply.js';
@@ -89,6 +90,14 @@ export function liveRoutes(
       config: { dashboardData: true },
     },
     async (req, reply) => {
+      // @fastify/sse takes over only requests that accept `text/event-stream`; anything else
+      // (a script's fetch, curl) reaches the handler without `reply.sse`.
+      if ((reply as { sse?: unknown }).sse === undefined) {
+        throw new HttpError(
+          'not_acceptable',
+          'this route is a stream of server-sent events: send Accept: text/event-stream',
+        );
+      }
       reply.sse.keepAlive();
       streams.add(reply);
       const stop = feed.subscribe((message) => {
