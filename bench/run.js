@@ -28,7 +28,8 @@
 //     ingest-baseline  builds commit 8abddd3 (the last before sessions, audit trail and webhook
 //                      tallies) in a temporary git worktree and ingests the same pre-signed webhooks
 //                      into it and into this build, rounds alternating (before, now, now, before), on
-//                      SQLite and PostgreSQL; skipped (not failed) without git history
+//                      SQLite and PostgreSQL; skipped (not failed) without git history;
+//                      BENCH_BASELINE_COMMIT=<rev> compares with another commit instead
 //   node bench/run.js --only=reconcile-heap
 //                                heap over 300 scheduled passes at 1,000 rooms × 20 (about 10
 //                                minutes, so not in the default set; BENCH_HEAP_PASSES changes it)
@@ -103,7 +104,7 @@ const SESSION_ROOMS = 4;
 const SESSION_CYCLES = 10;
 const SESSION_REPORT_REQUESTS = 200;
 const SESSION_REPORT_S = 15;
-const BASELINE_COMMIT = '8abddd3';
+const BASELINE_COMMIT = process.env.BENCH_BASELINE_COMMIT ?? '8abddd3';
 /** The storm: STORM_SHARE of the ingest rate for STORM_S after a warm-up, memory every STORM_SAMPLE_S. */
 const STORM_S = Number(process.env.BENCH_STORM_S ?? 60);
 /** Default: the server runs with --expose-gc and each sample follows a full GC; BENCH_STORM_GC=0: not. */
