@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
+import { count } from '../helpers/outbox-delivery.js';
 import { rawQuery } from '../helpers/raw-sql.js';
 import {
   deal,
@@ -132,8 +133,6 @@ function sparePort(): Promise<number> {
     });
   });
 }
-
-const count = (rows: { n: number | string }[]) => Number(rows[0]!.n);
 
 describe.skipIf(PG_BIN === null && !REQUIRE_POSTGRES)('PostgreSQL restart under load', () => {
   let cluster: PrivateCluster | undefined;

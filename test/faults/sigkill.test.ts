@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { describeEachDialect, useTestDatabase } from '../helpers/dialects.js';
 import { EVENT_SECRET, startEventReceiver, type EventReceiver } from '../helpers/event-receiver.js';
+import { count, expectOutboxDelivered } from '../helpers/outbox-delivery.js';
 import { rawQuery } from '../helpers/raw-sql.js';
 import {
   deal,
@@ -24,8 +25,6 @@ const SENDERS = 6;
 /** SIGKILL once this many webhooks were acknowledged. */
 const KILL_AFTER_ACKS = 150;
 const LONG = { timeout: 180_000 };
-
-const count = (rows: { n: number | string }[]) => Number(rows[0]!.n);
 
 describeEachDialect('SIGKILL in the middle of a webhook storm', (dialect) => {
   const db = useTestDatabase(dialect);
@@ -143,30 +142,10 @@ describeEachDialect('SIGKILL in the middle of a webhook storm', (dialect) => {
 
       // Outbound: the outbox drains (a row claimed by the killed process waits for its lease to
       // run out), and every row's webhook-id reached the receiver.
-      await waitUntil(
-        'every outbound event to be delivered',
-        async () =>
-          count(
-            await rawQuery<{ n: number }>(
-              db.url,
-              "select count(*) as n from outbox where status <> 'delivered'",
-            ),
-          ) === 0
-            ? true
-            : undefined,
-        { ms: 150_000 },
-      );
-      const outbox = await rawQuery<{ id: string }>(db.url, 'select id from outbox');
-      expect(outbox).toHaveLength(2 * PEOPLE); // one arrival and one departure per person
-      expect(receiver.received.filter((r) => r.verifyError !== null)).toEqual([]);
-      const byId = new Map<string, string[]>();
-      for (const r of receiver.accepted()) byId.set(r.id, [...(byId.get(r.id) ?? []), r.payload]);
-      expect(outbox.filter((r) => !byId.has(r.id))).toEqual([]);
-      let duplicates = 0;
-      for (const [id, payloads] of byId) {
-        duplicates += payloads.length - 1;
-        expect(new Set(payloads).size, id).toBe(1); // a retry is the same event, byte for byte
-      }
+      const delivered = await expectOutboxDelivered(db.url, receiver, {
+        rows: 2 * PEOPLE, // one arrival and one departure per person
+        ms: 150_000,
+      });
       const seen = new Set(
         receiver.accepted().map((r) => `${r.body!.type} ${String(r.body!.data.sid)}`),
       );
@@ -177,7 +156,7 @@ describeEachDialect('SIGKILL in the middle of a webhook storm', (dialect) => {
       console.info(
         `[faults] ${dialect.name}: ${all.length} webhooks acknowledged (${ackedBeforeKill} before SIGKILL), ` +
           `refused meanwhile ${JSON.stringify(Object.fromEntries(refused))}, ${applied.size} applied; ` +
-          `${outbox.length} outbound events, ${byId.size} ids received, ${duplicates} duplicate deliveries`,
+          `${2 * PEOPLE} outbound events, ${delivered.ids} ids received, ${delivered.duplicates} duplicate deliveries`,
       );
     },
   );

@@ -6,6 +6,7 @@ import { startEmulatorServer, type EmulatorServer } from '../../src/emulator/ind
 import { DIALECTS, useTestDatabase } from '../helpers/dialects.js';
 import { EVENT_SECRET, startEventReceiver, type EventReceiver } from '../helpers/event-receiver.js';
 import { createHarness } from '../helpers/harness.js';
+import { count, expectOutboxDelivered } from '../helpers/outbox-delivery.js';
 import { rawQuery } from '../helpers/raw-sql.js';
 import {
   deal,
@@ -34,7 +35,6 @@ const SENDERS = 6;
 const PASSES = 4;
 const LONG = { timeout: 180_000 };
 
-const count = (rows: { n: number | string }[]) => Number(rows[0]!.n);
 interface Pass {
   startedAtMs: number;
   completedAtMs: number;
@@ -193,32 +193,12 @@ describe.skipIf(!postgres.enabled)('three instances on one PostgreSQL [postgres]
 
       // Outbound: one arrival and one departure per person (not one per copy of an event), and
       // each id at least once at the receiver, a duplicate only with the same body.
-      await waitUntil(
-        'every outbound event to be delivered',
-        async () =>
-          count(
-            await rawQuery<{ n: number }>(
-              db.url,
-              "select count(*) as n from outbox where status <> 'delivered'",
-            ),
-          ) === 0
-            ? true
-            : undefined,
-        { ms: 90_000 },
-      );
-      const outbox = await rawQuery<{ id: string }>(db.url, 'select id from outbox');
-      expect(outbox).toHaveLength(2 * PEOPLE);
-      expect(receiver.received.filter((r) => r.verifyError !== null)).toEqual([]);
-      const byId = new Map<string, Set<string>>();
-      for (const r of receiver.accepted())
-        byId.set(r.id, (byId.get(r.id) ?? new Set()).add(r.payload));
-      expect(outbox.filter((r) => !byId.has(r.id))).toEqual([]);
-      for (const [id, payloads] of byId) expect(payloads.size, id).toBe(1);
+      await expectOutboxDelivered(db.url, receiver, { rows: 2 * PEOPLE, ms: 90_000 });
       const deliveries = receiver.accepted().length;
       console.info(
         `[faults] three instances: ${all.length} events x2 applied once (${inbox[0]!.n} inbox rows), ` +
           `retried ${JSON.stringify(Object.fromEntries(retried))}; ${ordered.length} passes without overlap; ` +
-          `${outbox.length} outbound events, ${deliveries} deliveries; ` +
+          `${2 * PEOPLE} outbound events, ${deliveries} deliveries; ` +
           `stream ${sentMs} ms, passes ${passesMs} ms`,
       );
     },
