@@ -1,6 +1,7 @@
-import { createHash } from 'node:crypto';
+import { createHash, createSecretKey, type KeyObject } from 'node:crypto';
 import type { JsonValue } from '@bufbuild/protobuf';
-import { TokenVerifier, WebhookEvent } from 'livekit-server-sdk';
+import { decodeJwt, jwtVerify } from 'jose';
+import { WebhookEvent } from 'livekit-server-sdk';
 
 export type WebhookVerification =
   /**
@@ -40,30 +41,17 @@ export interface WebhookKeyPair {
   apiSecret: string;
 }
 
-/** A JWT part's JSON object, or null for anything that is not base64url of a JSON object. */
-function decodePart(part: string | undefined): Record<string, unknown> | null {
-  if (part === undefined || !/^[A-Za-z0-9_-]+$/.test(part)) return null;
+/**
+ * The `iss` of a compact JWT, read without verifying anything, to pick the secret the token is
+ * verified with when there are several keys; null for anything that is not a JWT with a JSON
+ * payload (jose then refuses it as malformed).
+ */
+function peekIssuer(token: string): unknown {
   try {
-    const value: unknown = JSON.parse(Buffer.from(part, 'base64url').toString('utf8'));
-    return typeof value === 'object' && value !== null && !Array.isArray(value)
-      ? (value as Record<string, unknown>)
-      : null;
+    return decodeJwt(token).iss ?? null;
   } catch {
     return null;
   }
-}
-
-/**
- * The `alg` and `iss` of a compact JWT, read without verifying anything: to refuse algorithms
- * LiveKit never uses and to pick the secret the token is verified with. Null for anything that
- * is not three parts with JSON header and payload.
- */
-function peekToken(token: string): { alg: unknown; iss: unknown } | null {
-  const parts = token.split('.');
-  if (parts.length !== 3) return null;
-  const header = decodePart(parts[0]);
-  const payload = decodePart(parts[1]);
-  return header === null || payload === null ? null : { alg: header['alg'], iss: payload['iss'] };
 }
 
 /** LiveKit signs webhooks with HS256 only (protocol: auth.AccessToken); anything else is refused. */
@@ -78,9 +66,10 @@ export const WEBHOOK_CLOCK_AHEAD_TOLERANCE_S = 180;
 const EXPIRY_TOLERANCE_MS = 10_000;
 
 /**
- * Verifies LiveKit webhooks the way `livekit-server-sdk`'s `WebhookReceiver` does (the SDK's
- * `TokenVerifier`: JWT signed with the API secret, `iss` = API key, `exp` required, the SDK's
- * 10 s of clock tolerance for expiry; a start up to 3 minutes ahead of ours), except that the `sha256` claim is checked over the exact raw bytes:
+ * Verifies LiveKit webhooks the way `livekit-server-sdk`'s `WebhookReceiver` does (its
+ * `TokenVerifier` is jose's `jwtVerify`: JWT signed with the API secret, `iss` = API key, `exp`
+ * required, the SDK's 10 s of clock tolerance for expiry), with three differences: HS256 only, a
+ * start up to 3 minutes ahead of ours, and the `sha256` claim checked over the exact raw bytes:
  * `WebhookReceiver.receive` hashes a string, so a body that is not UTF-8, or a BOM a decoder
  * dropped, would be checked on different bytes than LiveKit signed (attendance-model, event rule 1).
  *
@@ -95,31 +84,33 @@ export function createWebhookVerifier(
   opts: WebhookKeyPair | { keys: readonly WebhookKeyPair[] },
 ): WebhookVerifier {
   const pairs = 'keys' in opts ? opts.keys : [opts];
-  // A Map, so that an `iss` such as `__proto__` finds nothing.
-  const verifiers = new Map<string, TokenVerifier>();
+  // A Map, so that an `iss` such as `__proto__` finds nothing. The secret's KeyObject is made
+  // once: the SDK's TokenVerifier encodes the secret and jose imports it anew on every call.
+  const keys = new Map<string, VerifyingKey>();
   for (const p of pairs) {
-    if (p.apiKey !== '' && p.apiSecret !== '' && !verifiers.has(p.apiKey)) {
-      verifiers.set(p.apiKey, new TokenVerifier(p.apiKey, p.apiSecret));
+    if (p.apiKey !== '' && p.apiSecret !== '' && !keys.has(p.apiKey)) {
+      keys.set(p.apiKey, {
+        apiKey: p.apiKey,
+        secret: createSecretKey(Buffer.from(p.apiSecret, 'utf8')),
+      });
     }
   }
-  const only = verifiers.size === 1 ? [...verifiers.values()][0]! : null;
+  const only = keys.size === 1 ? [...keys.values()][0]! : null;
   return {
     async verify(rawBody, authorization) {
       if (!authorization) {
         return { ok: false, reason: 'unauthorized', message: 'missing Authorization header' };
       }
-      if (verifiers.size === 0) {
+      if (keys.size === 0) {
         return { ok: false, reason: 'unauthorized', message: 'no LiveKit API key configured' };
       }
-      const peeked = peekToken(authorization);
-      if (peeked !== null && peeked.alg !== WEBHOOK_JWT_ALG) {
-        // jose would take any HMAC algorithm with the secret (and `none` never): LiveKit uses one.
-        return { ok: false, reason: 'unauthorized', message: 'token is not signed with HS256' };
+      // One pair: jose checks `iss` itself (and names a wrong one as a claim failure).
+      let key = only;
+      if (key === null) {
+        const iss = peekIssuer(authorization);
+        key = (typeof iss === 'string' ? keys.get(iss) : undefined) ?? null;
       }
-      // One pair: the SDK checks `iss` itself (and names a wrong one as a claim failure).
-      const iss = typeof peeked?.iss === 'string' ? peeked.iss : '';
-      const tokens = only ?? verifiers.get(iss);
-      if (tokens === undefined) {
+      if (key === null) {
         return {
           ok: false,
           reason: 'unauthorized',
@@ -128,7 +119,14 @@ export function createWebhookVerifier(
       }
       let claims: { sha256?: unknown; iat?: unknown; exp?: unknown };
       try {
-        claims = await tokens.verify(authorization, WEBHOOK_CLOCK_AHEAD_TOLERANCE_S);
+        // As the SDK's TokenVerifier (`iss` = API key, `exp` required), HS256 only, and a start
+        // up to WEBHOOK_CLOCK_AHEAD_TOLERANCE_S ahead.
+        ({ payload: claims } = await jwtVerify(authorization, key.secret, {
+          algorithms: [WEBHOOK_JWT_ALG],
+          issuer: key.apiKey,
+          clockTolerance: WEBHOOK_CLOCK_AHEAD_TOLERANCE_S,
+          requiredClaims: ['exp'],
+        }));
       } catch (e: unknown) {
         return { ok: false, reason: 'unauthorized', message: describeAuthFailure(e) };
       }
@@ -177,12 +175,20 @@ export function createWebhookVerifier(
   };
 }
 
+interface VerifyingKey {
+  apiKey: string;
+  secret: KeyObject;
+}
+
 /** A short reason for logs; never the token itself. */
 function describeAuthFailure(e: unknown): string {
   const code = typeof e === 'object' && e !== null && 'code' in e ? String(e.code) : '';
   switch (code) {
     case 'ERR_JWT_EXPIRED':
       return 'token expired';
+    case 'ERR_JOSE_ALG_NOT_ALLOWED':
+      // jose would take any HMAC algorithm with the secret (and `none` never): LiveKit uses one.
+      return 'token is not signed with HS256';
     case 'ERR_JWS_SIGNATURE_VERIFICATION_FAILED':
       return 'bad signature (wrong API secret?)';
     case 'ERR_JWT_CLAIM_VALIDATION_FAILED':
