@@ -1,8 +1,6 @@
-import type { Kysely, QueryCreator } from 'kysely';
+import type { QueryCreator } from 'kysely';
 import type { AuditRecord } from '../core/index.js';
 import type { Database } from './rows.js';
-import { AUDIT_INSERT_COLUMNS, toAuditRow } from './session-rows.js';
-import { MAX_PARAMETERS_PER_STATEMENT } from './store-driver.js';
 import type { StoreOps, WebhookTally } from './store.js';
 
 // room, minute_ms, received, duplicates
@@ -47,14 +45,13 @@ type Bookkeeping = Pick<StoreOps, 'appendAudit' | 'addWebhookTallies'>;
 
 /**
  * A transaction's bookkeeping writes (audit records, webhook tallies), held until the end and
- * then written in one statement: on PostgreSQL every statement is a round trip, and ingest's
+ * then handed to `write` at once: on PostgreSQL every statement is a round trip, and ingest's
  * transaction would otherwise pay two more per webhook than it did before the audit trail. Only
  * tables that the writing transaction never reads back are deferred, and `flush()` runs before
  * commit, so what commits is the same; a failing flush fails the transaction.
  */
 export function deferBookkeeping(
-  trx: Kysely<Database>,
-  now: Bookkeeping,
+  write: (records: readonly AuditRecord[], tallies: readonly WebhookTally[]) => Promise<void>,
 ): { ops: Bookkeeping; flush(): Promise<void> } {
   let audit: AuditRecord[] = [];
   let tallies: WebhookTally[] = [];
@@ -71,21 +68,10 @@ export function deferBookkeeping(
     },
     async flush() {
       const records = audit;
-      const sums = sumTallies(tallies);
+      const held = tallies;
       audit = [];
       tallies = [];
-      const parameters = sums.length * TALLY_COLUMNS + records.length * AUDIT_INSERT_COLUMNS.length;
-      if (records.length > 0 && sums.length > 0 && parameters <= MAX_PARAMETERS_PER_STATEMENT) {
-        // A data-modifying CTE: both inserts in one statement, one round trip.
-        await trx
-          .with('tallied', (qc) => upsertTallies(qc, sums).returning('room'))
-          .insertInto('audit_log')
-          .values(records.map(toAuditRow))
-          .execute();
-        return;
-      }
-      if (sums.length > 0) await now.addWebhookTallies(sums);
-      if (records.length > 0) await now.appendAudit(records);
+      if (records.length > 0 || held.length > 0) await write(records, held);
     },
   };
 }

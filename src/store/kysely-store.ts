@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import { deferBookkeeping } from './bookkeeping-writes.js';
+import { mergeOps } from './merge-ops.js';
 import { listPendingMigrations, runMigrations } from './run-migrations.js';
 import { createStoreOps } from './store-ops.js';
 import type { StoreDriver, StoreLogger } from './store-driver.js';
@@ -30,22 +31,24 @@ export function createKyselyStore(driver: StoreDriver, logger?: StoreLogger): At
       return db.transaction().execute(async (trx) => {
         if (opts?.rooms && opts.rooms.length > 0) await driver.holdRooms?.(trx, opts.rooms);
         // The driver's prepared statements run on the connection this transaction holds.
-        const ops: StoreOps = {
-          ...createStoreOps(trx, driver),
-          ...driver.createTransactionHotOps?.(trx),
-        };
-        if (!driver.deferBookkeeping) return fn(ops);
-        const deferred = deferBookkeeping(trx, ops);
-        const result = await fn({
-          ...ops,
-          ...deferred.ops,
+        const ops: StoreOps = mergeOps(
+          createStoreOps(trx, driver),
+          driver.createTransactionHotOps?.(trx) ?? {},
+        );
+        if (driver.writeBookkeeping === undefined) return fn(ops);
+        const deferred = deferBookkeeping(
+          (records, tallies) =>
+            driver.writeBookkeeping?.(trx, records, tallies) ?? Promise.resolve(),
+        );
+        const reads: Pick<StoreOps, 'listAudit' | 'sumWebhookTallies'> = {
           // Reads of the deferred tables see this transaction's own writes, as without deferral.
           listAudit: async (query) => (await deferred.flush(), ops.listAudit(query)),
           sumWebhookTallies: async (rooms, fromMs, toMs) => (
             await deferred.flush(),
             ops.sumWebhookTallies(rooms, fromMs, toMs)
           ),
-        });
+        };
+        const result = await fn(mergeOps(ops, deferred.ops, reads));
         await deferred.flush();
         return result;
       });

@@ -1,7 +1,8 @@
 import type { Kysely, RawBuilder } from 'kysely';
+import type { AuditRecord } from '../core/index.js';
 import type { DbBoolean } from './rows.js';
 import type { Database } from './rows.js';
-import type { ReadCache, StoreOps } from './store.js';
+import type { ReadCache, StoreOps, WebhookTally } from './store.js';
 
 /** What the generic Kysely store needs from a dialect folder (`sqlite/`, `postgres/`). */
 export interface StoreDriver {
@@ -32,10 +33,14 @@ export interface StoreDriver {
   /** Row-locking suffix for claims and fences: PostgreSQL locks, SQLite's one writer needs none. */
   readonly lockRows: boolean;
   /**
-   * Hold a transaction's audit and tally writes to the end and send them as one statement (a
-   * round trip saved where every statement is one: PostgreSQL).
+   * Present: a transaction's audit and tally writes are held to its end and written by this, in
+   * one statement (a round trip saved where every statement is one: PostgreSQL).
    */
-  readonly deferBookkeeping?: boolean;
+  writeBookkeeping?(
+    trx: Kysely<Database>,
+    records: readonly AuditRecord[],
+    tallies: readonly WebhookTally[],
+  ): Promise<void>;
   /** Optional faster versions of the ingest transaction's statements, used only in transactions. */
   createTransactionHotOps?(trx: Kysely<Database>): Partial<StoreOps>;
 }

@@ -4,6 +4,7 @@ import { createCompletedPassOps } from './completed-pass-ops.js';
 import { createCycleOps } from './cycle-ops.js';
 import { createCycleWindowOps } from './cycle-window-ops.js';
 import { createInboxOps } from './inbox-ops.js';
+import { mergeOps } from './merge-ops.js';
 import { createOutboxOps } from './outbox-ops.js';
 import { createOverrideOps } from './override-ops.js';
 import { createRoomOps } from './room-ops.js';
@@ -21,20 +22,7 @@ export type OpsDriver = Pick<StoreDriver, 'dialect' | 'encodeBoolean' | 'nowMsSq
 /** Every StoreOps operation on `db`: the store itself, or one transaction. */
 export function createStoreOps(db: Kysely<Database>, driver: OpsDriver): StoreOps {
   const encodeBoolean = (value: boolean) => driver.encodeBoolean(value);
-  return {
-    ...createInboxOps(db, driver),
-    ...createCycleOps(db, encodeBoolean),
-    ...createRoomOps(db),
-    ...createRoomPageOps(db),
-    ...createCycleWindowOps(db),
-    ...createSessionOps(db),
-    ...createOverrideOps(db),
-    ...createAuditOps(db),
-    ...createTallyOps(db),
-    ...createCompletedPassOps(db),
-    ...createOutboxOps(db, driver),
-    ...createRetentionOps(db),
-
+  const own: OwnOps = {
     async countUnprocessed(max) {
       const row = await db
         .selectFrom((eb) =>
@@ -97,4 +85,22 @@ export function createStoreOps(db: Kysely<Database>, driver: OpsDriver): StoreOp
       return [...new Set(rows.map((r) => r.room).filter((r): r is string => r !== null))].sort();
     },
   };
+  // Built for every transaction: merged without object spread (see mergeOps).
+  return mergeOps(
+    createInboxOps(db, driver),
+    createCycleOps(db, encodeBoolean),
+    createRoomOps(db),
+    createRoomPageOps(db),
+    createCycleWindowOps(db),
+    createSessionOps(db),
+    createOverrideOps(db),
+    createAuditOps(db),
+    createTallyOps(db),
+    createCompletedPassOps(db),
+    createOutboxOps(db, driver),
+    createRetentionOps(db),
+    own,
+  );
 }
+
+type OwnOps = Pick<StoreOps, 'countUnprocessed' | 'holdsLease' | 'resetRoom' | 'listJournalRooms'>;

@@ -1,6 +1,7 @@
 import { AbortedTransactionError, CompiledQuery } from 'kysely';
 import type { DatabaseConnection, Driver, QueryResult, TransactionSettings } from 'kysely';
 import type pg from 'pg';
+import { preparedStatementName } from './prepared-statements.js';
 
 /**
  * A Kysely driver for node-postgres that does what Kysely's own PostgresDriver does, except that a
@@ -12,6 +13,7 @@ import type pg from 'pg';
  *
  * Every statement is a round trip (node-postgres does not pipeline), and the webhook ingest
  * transaction is a handful of them, so one fewer is several per cent of PostgreSQL ingest.
+ * Statements made with preparedStatement run as named prepared statements.
  */
 export class BeginWithFirstStatementDriver implements Driver {
   #pool: pg.Pool | undefined;
@@ -106,8 +108,13 @@ class PgConnection implements DatabaseConnection {
       else await this.client.query('begin');
     }
     // Without parameters node-postgres uses the simple protocol, which answers a query of two
-    // statements with two results: the asked-for statement's is the last.
-    const answer = (await this.client.query(text, [...query.parameters])) as
+    // statements with two results: the asked-for statement's is the last. A prepared statement
+    // always has parameters, so it is never sent behind a `begin`.
+    const name = preparedStatementName(text);
+    const values = [...query.parameters];
+    const answer = (await (name === undefined
+      ? this.client.query(text, values)
+      : this.client.query({ name, text, values }))) as
       pg.QueryResult<R & object> | pg.QueryResult<R & object>[];
     const result = Array.isArray(answer) ? answer[answer.length - 1] : answer;
     if (result === undefined) return { rows: [] };

@@ -3,6 +3,7 @@ import pg from 'pg';
 import type { Database } from '../rows.js';
 import type { StoreDriver, StoreLogger } from '../store-driver.js';
 import { AttendancePostgresDialect } from './attendance-postgres-dialect.js';
+import { createBulkWrites, writeBookkeeping } from './bulk-writes.js';
 import { createFoldInputsRead } from './fold-inputs.js';
 import { SnapshotReadCache } from './snapshot-read-cache.js';
 
@@ -68,12 +69,15 @@ export function openPostgresDriver(connectionString: string, logger?: StoreLogge
         order by i`.execute(trx);
     },
     nowMsSql: sql<number>`(extract(epoch from clock_timestamp()) * 1000)::bigint`,
-    createTransactionHotOps: createFoldInputsRead,
+    createTransactionHotOps: (trx) => ({
+      ...createFoldInputsRead(trx),
+      ...createBulkWrites(trx),
+    }),
     // Checking costs a round trip: worth it only for a heavy read.
     createReadCache: <V>(maxEntries: number, opts: { heavy: boolean }) =>
       opts.heavy ? new SnapshotReadCache<V>(db, maxEntries) : undefined,
     lockRows: true,
-    deferBookkeeping: true,
+    writeBookkeeping,
     encodeBoolean: (value) => value,
     async migrationTableSchema() {
       const { rows } = await sql<{ schema: string }>`select current_schema() as schema`.execute(db);
