@@ -35,10 +35,10 @@ export function createKyselyStore(driver: StoreDriver, logger?: StoreLogger): At
           createStoreOps(trx, driver),
           driver.createTransactionHotOps?.(trx) ?? {},
         );
-        if (driver.writeBookkeeping === undefined) return fn(ops);
-        const deferred = deferBookkeeping(
-          (records, tallies) =>
-            driver.writeBookkeeping?.(trx, records, tallies) ?? Promise.resolve(),
+        const { writeBookkeeping } = driver;
+        if (writeBookkeeping === undefined) return fn(ops);
+        const deferred = deferBookkeeping((records, tallies) =>
+          writeBookkeeping(trx, records, tallies),
         );
         const reads: Pick<StoreOps, 'listAudit' | 'sumWebhookTallies'> = {
           // Reads of the deferred tables see this transaction's own writes, as without deferral.

@@ -36,11 +36,11 @@ export interface StoreDriver {
    * Present: a transaction's audit and tally writes are held to its end and written by this, in
    * one statement (a round trip saved where every statement is one: PostgreSQL).
    */
-  writeBookkeeping?(
+  readonly writeBookkeeping?: (
     trx: Kysely<Database>,
     records: readonly AuditRecord[],
     tallies: readonly WebhookTally[],
-  ): Promise<void>;
+  ) => Promise<void>;
   /** Optional faster versions of the ingest transaction's statements, used only in transactions. */
   createTransactionHotOps?(trx: Kysely<Database>): Partial<StoreOps>;
 }

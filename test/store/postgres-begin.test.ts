@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createKyselyStore } from '../../src/store/kysely-store.js';
 import { openPostgresDriver } from '../../src/store/postgres/open-postgres-driver.js';
 import type { StoreDriver } from '../../src/store/store-driver.js';
 import { DIALECTS, useTestDatabase } from '../helpers/dialects.js';
@@ -89,3 +90,40 @@ describe.skipIf(!postgres.enabled)(
     });
   },
 );
+
+// The ingest transaction's writes (src/store/postgres/bulk-writes.ts) are fixed statements over
+// arrays: they must reach PostgreSQL as named prepared statements, parsed once per connection.
+describe.skipIf(!postgres.enabled)('PostgreSQL ingest writes as prepared statements', () => {
+  const database = useTestDatabase(postgres);
+
+  it('prepares the inbox insert once per connection and reuses it', async () => {
+    const driver = openPostgresDriver(database.url);
+    const store = createKyselyStore(driver);
+    try {
+      await store.migrate();
+      const entry = (n: number) => ({
+        eventId: `EV_prepared_${n}`,
+        source: 'webhook' as const,
+        type: 'participant_joined',
+        room: 'room-p',
+        createdAtMs: 1_700_000_000_000 + n,
+        receivedAtMs: 1_700_000_000_000 + n,
+        body: `{"n":${n}}`,
+      });
+      const seen = await driver.db.transaction().execute(async (trx) => {
+        const hot = driver.createTransactionHotOps!(trx);
+        const first = await hot.insertInbox!([entry(1), entry(2), entry(1)]);
+        const again = await hot.insertInbox!([entry(2), entry(3)]);
+        const { rows } = await sql<{ name: string }>`
+          select name from pg_prepared_statements where name like 'attendance_%'`.execute(trx);
+        return { first, again, names: rows.map((r) => r.name) };
+      });
+      expect(seen.first).toEqual(['EV_prepared_1', 'EV_prepared_2']);
+      expect(seen.again).toEqual(['EV_prepared_3']);
+      expect(seen.names).toEqual(['attendance_insert_inbox']);
+      expect((await store.countInbox()).total).toBe(3);
+    } finally {
+      await store.close();
+    }
+  });
+});

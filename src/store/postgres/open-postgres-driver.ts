@@ -1,5 +1,6 @@
 import { Kysely, sql } from 'kysely';
 import pg from 'pg';
+import { mergeOps } from '../merge-ops.js';
 import type { Database } from '../rows.js';
 import type { StoreDriver, StoreLogger } from '../store-driver.js';
 import { AttendancePostgresDialect } from './attendance-postgres-dialect.js';
@@ -69,10 +70,7 @@ export function openPostgresDriver(connectionString: string, logger?: StoreLogge
         order by i`.execute(trx);
     },
     nowMsSql: sql<number>`(extract(epoch from clock_timestamp()) * 1000)::bigint`,
-    createTransactionHotOps: (trx) => ({
-      ...createFoldInputsRead(trx),
-      ...createBulkWrites(trx),
-    }),
+    createTransactionHotOps: (trx) => mergeOps(createFoldInputsRead(trx), createBulkWrites(trx)),
     // Checking costs a round trip: worth it only for a heavy read.
     createReadCache: <V>(maxEntries: number, opts: { heavy: boolean }) =>
       opts.heavy ? new SnapshotReadCache<V>(db, maxEntries) : undefined,

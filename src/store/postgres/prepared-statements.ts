@@ -1,7 +1,8 @@
 import { CompiledQuery } from 'kysely';
 
-/** SQL text → statement name, for every statement made with preparedStatement. */
+/** SQL text → statement name, and the names taken, for every statement made with preparedStatement. */
 const names = new Map<string, string>();
+const taken = new Set<string>();
 
 /**
  * A statement that BeginWithFirstStatementDriver runs as a named prepared statement: PostgreSQL
@@ -18,10 +19,11 @@ export function preparedStatement(
   if (known !== undefined && known !== name) {
     throw new Error(`statement ${name} has the text of ${known}`);
   }
-  if ([...names.values()].includes(name) && known === undefined) {
+  if (known === undefined && taken.has(name)) {
     throw new Error(`two prepared statements are named ${name}`);
   }
   names.set(text, name);
+  taken.add(name);
   return (parameters) => CompiledQuery.raw(text, [...parameters]);
 }
 
