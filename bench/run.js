@@ -1700,7 +1700,7 @@ async function sessionReadScenario() {
     const roomSample = JSON.parse(await getText(port, roomStatusPath(pairs[0])));
     const sample = JSON.parse(await getText(port, sessionPath(pairs[0])));
     log(
-      `  ${pairs[0].join('/')}: room inMeeting ${roomSample.inMeeting}, cycleCount ${roomSample.cycleCount};` +
+      `  ${pairs[0].join('/')}: room inMeeting ${roomSample.inMeeting}, cycles ${roomSample.cycles.length};` +
         ` session status ${sample.status}, inMeeting ${sample.inMeeting}, connections ${sample.connections}`,
     );
     const rounds = { room: [], session: [] };

@@ -1,6 +1,6 @@
-import { intervalOf, isCounted, viewCycle, type CountingPolicy } from './attendance-status.js';
-import { isOpen } from './cycle-rules.js';
-import { clipIntervals, unionIntervals, type Interval } from './interval-union.js';
+import { intervalOf, isCounted, type CountingPolicy } from './attendance-status.js';
+import { closedByOf, isOpen, leftAtOf } from './cycle-rules.js';
+import { unionIntervals, type Interval } from './interval-union.js';
 import {
   ATTENDANCE_STATUSES,
   type AttendanceStatus,
@@ -166,8 +166,12 @@ function windowCycles(
     if (!frame.rooms.has(cycle.room) || !isCounted(cycle, frame.counting)) continue;
     const interval = intervalOf(cycle, frame.cyclesNowMs);
     if (interval === null) continue;
-    const [clipped] = clipIntervals([interval], frame.window);
-    if (clipped === undefined) continue;
+    // clipIntervals of one interval, without its arrays: this runs for every cycle of every read.
+    const clipped = {
+      startMs: Math.max(interval.startMs, frame.window.startMs),
+      endMs: Math.min(interval.endMs, frame.window.endMs),
+    };
+    if (clipped.endMs <= clipped.startMs) continue;
     seen.add(cycle.sid);
     const who = canonical(frame, cycle.identity);
     const list = byPerson.get(who);
@@ -235,8 +239,10 @@ function rowOf(
   const found = frame.memberOf.get(identity);
   const member = found !== undefined && found.identity === identity ? found : null;
   const isHost = ctx.hosts.has(identity);
-  const sorted = [...own].sort(byJoinThenSid);
-  const pieces = unionIntervals(sorted.map((w) => w.clipped));
+  // One cycle (the usual read) needs no copy, sort or union: its clipped interval is not empty.
+  const sorted = own.length < 2 ? own : [...own].sort(byJoinThenSid);
+  const pieces =
+    sorted.length === 1 ? [sorted[0]!.clipped] : unionIntervals(sorted.map((w) => w.clipped));
   const attendedMs = pieces.reduce((sum, i) => sum + (i.endMs - i.startMs), 0);
   const inMeeting = sorted.some((w) => isOpen(w.cycle));
   const firstJoinedAtMs = pieces[0]?.startMs ?? null;
@@ -254,12 +260,9 @@ function rowOf(
     leftEarlyByMs,
     attendedPercent,
   });
-  const named = [...sorted]
-    .filter((w) => w.cycle.name !== null && w.cycle.name !== '')
-    .sort((a, b) => (b.cycle.joinedAtMs ?? 0) - (a.cycle.joinedAtMs ?? 0));
   return {
     identity,
-    name: member?.name ?? named[0]?.cycle.name ?? null,
+    name: member?.name ?? latestName(sorted),
     role: member?.role ?? null,
     isHost,
     onRoster: member !== null,
@@ -276,20 +279,37 @@ function rowOf(
     connections: sorted.length,
     reconnects: Math.max(0, pieces.length - 1),
     joinedByPhone: sorted.some((w) => w.cycle.kind === 'SIP'),
-    cycles: sorted.map((w) => {
-      const view = viewCycle(w.cycle, frame.cyclesNowMs, frame.counting);
+    cycles: sorted.map(({ cycle, clipped }) => {
+      // Counted cycles only, so joinedAtMs is known; LiveKit's whole-second leave never before it.
+      const joinedAtMs = cycle.joinedAtMs!;
+      const leftAtMs = leftAtOf(cycle);
       return {
-        room: w.cycle.room,
-        sid: w.cycle.sid,
-        kind: view.kind,
-        joinedAtMs: w.cycle.joinedAtMs!,
-        leftAtMs: view.leftAtMs,
-        durationMs: w.clipped.endMs - w.clipped.startMs,
-        openedBy: view.openedBy,
-        closedBy: view.closedBy,
+        room: cycle.room,
+        sid: cycle.sid,
+        kind: cycle.kind ?? 'STANDARD',
+        joinedAtMs,
+        leftAtMs: leftAtMs === null ? null : Math.max(leftAtMs, joinedAtMs),
+        durationMs: clipped.endMs - clipped.startMs,
+        openedBy: cycle.openedBy,
+        closedBy: closedByOf(cycle),
       };
     }),
   };
+}
+
+/** The name LiveKit gave the person's latest named cycle (sorted by join), or null. */
+function latestName(sorted: readonly WindowCycle[]): string | null {
+  let name: string | null = null;
+  let joinedAtMs = -Infinity;
+  for (const { cycle } of sorted) {
+    if (cycle.name === null || cycle.name === '') continue;
+    // Later joins win; among equal joins the first in sid order, as a stable sort would give.
+    if ((cycle.joinedAtMs ?? 0) > joinedAtMs) {
+      name = cycle.name;
+      joinedAtMs = cycle.joinedAtMs ?? 0;
+    }
+  }
+  return name;
 }
 
 /**

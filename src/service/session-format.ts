@@ -124,7 +124,8 @@ export function reportJson(r: SessionReport) {
 }
 
 export function participantReportJson(p: ParticipantReport) {
-  return { ...participantJson(p.row), lastVerifiedAt: isoOrNull(p.lastVerifiedAtMs) };
+  // Added to the row, not spread into a copy of it: this is what a page polls.
+  return Object.assign(participantJson(p.row), { lastVerifiedAt: isoOrNull(p.lastVerifiedAtMs) });
 }
 
 /** Whole minutes of ms with one decimal, as text: `45.0`. */

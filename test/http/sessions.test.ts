@@ -108,6 +108,10 @@ describeEachDialect('sessions over HTTP', (dialect) => {
   const row = (rep: any, identity: string) =>
     rep.participants.find((p: any) => p.identity === identity);
   /** The documented 200 answer of the report route, from the OpenAPI description. */
+  const participantSchema = () =>
+    (h().app.swagger() as any).paths['/api/v1/sessions/{id}/participants/{identity}'].get.responses[
+      '200'
+    ].content['application/json'].schema;
   const reportSchema = () =>
     (h().app.swagger() as any).paths['/api/v1/sessions/{id}/attendance'].get.responses['200']
       .content['application/json'].schema;
@@ -463,11 +467,15 @@ describeEachDialect('sessions over HTTP', (dialect) => {
     // The participant route gives the same row, for a member asked by alias too.
     const ines = await h().api('/api/v1/sessions/algebra-1/participants/ines-phone');
     expect(ines.status).toBe(200);
+    // Serialised by the route itself: the bytes must still be the documented shape.
+    expect(ines.headers['content-type']).toBe('application/json; charset=utf-8');
+    expect(shapeProblems(ines.json, participantSchema())).toEqual([]);
     const { lastVerifiedAt, ...inesRow } = ines.json;
     expect(lastVerifiedAt).toBeNull();
     expect(inesRow).toEqual(row(rep, 'ines'));
     const nobody = await h().api('/api/v1/sessions/algebra-1/participants/never-came');
     expect(nobody.status).toBe(200);
+    expect(shapeProblems(nobody.json, participantSchema())).toEqual([]);
     expect(nobody.json).toMatchObject({
       identity: 'never-came',
       status: 'absent',

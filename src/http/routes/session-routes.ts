@@ -484,12 +484,16 @@ export async function sessionRoutes(app: FastifyInstance, deps: AppDeps): Promis
         },
       },
     },
-    async (req) => {
+    async (req, reply) => {
       checkId(req.params.id);
       const p = await sessions.participant(req.params.id, req.params.identity, {
         verify: req.query.verify === true,
       });
-      return participantReportJson(p);
+      // JSON.stringify, as the report does: participantReportJson builds exactly the schema's
+      // fields (a test holds the answer to the schema), and the polled row is the hot read.
+      return reply
+        .type('application/json; charset=utf-8')
+        .send(JSON.stringify(participantReportJson(p)));
     },
   );
 
