@@ -44,31 +44,34 @@ export function auditCycleChanges(input: {
   reopenSource: AuditSource;
   source?: AuditSource;
 }): AuditRecord[] {
+  // Ingest writes about one record per changed cycle: records are built whole, in one shape,
+  // with no spread copies.
   const records: AuditRecord[] = [];
+  const forced = input.source;
   for (const cycle of input.after) {
     const was = input.before.get(cycle.sid) ?? null;
     const now = cycleAuditView(cycle);
     if (now === null || sameView(was, now)) continue;
-    const base = {
-      atMs: input.atMs,
-      actor: null,
-      session: null,
-      room: cycle.room,
-      identity: cycle.identity,
-      sid: cycle.sid,
-      reason: null,
-    };
     const push = (action: AuditRecord['action'], source: AuditSource, before: unknown) =>
-      records.push({ ...base, action, source: input.source ?? source, before, after: now });
+      records.push(cycleRecord(cycle, input.atMs, action, forced ?? source, before, now));
     if (was === null) {
-      const opened = { ...now, leftAt: null, closedBy: null };
-      records.push({
-        ...base,
-        action: 'cycle.opened',
-        source: input.source ?? sourceOf(now.openedBy, 'webhook'),
-        before: null,
-        after: opened,
-      });
+      const opened: CycleAuditView = {
+        joinedAt: now.joinedAt,
+        leftAt: null,
+        openedBy: now.openedBy,
+        closedBy: null,
+        connected: now.connected,
+      };
+      records.push(
+        cycleRecord(
+          cycle,
+          input.atMs,
+          'cycle.opened',
+          forced ?? sourceOf(now.openedBy, 'webhook'),
+          null,
+          opened,
+        ),
+      );
       if (now.leftAt !== null) push('cycle.closed', sourceOf(now.closedBy, 'webhook'), opened);
     } else if (was.leftAt === null && now.leftAt !== null) {
       push('cycle.closed', sourceOf(now.closedBy, 'webhook'), was);
@@ -81,6 +84,29 @@ export function auditCycleChanges(input: {
     }
   }
   return records;
+}
+
+function cycleRecord(
+  cycle: Cycle,
+  atMs: number,
+  action: AuditRecord['action'],
+  source: AuditSource,
+  before: unknown,
+  after: unknown,
+): AuditRecord {
+  return {
+    atMs,
+    action,
+    source,
+    actor: null,
+    session: null,
+    room: cycle.room,
+    identity: cycle.identity,
+    sid: cycle.sid,
+    before,
+    after,
+    reason: null,
+  };
 }
 
 /**

@@ -169,6 +169,27 @@ export function toAuditRow(record: AuditRecord): Required<AuditLogInsert> {
   };
 }
 
+/**
+ * toAuditRow's values in AUDIT_INSERT_COLUMNS order, for a prepared statement's parameters without
+ * the row object in between (ingest binds one per changed cycle). The store audit test writes
+ * records both ways and reads back the same rows.
+ */
+export function auditInsertValues(record: AuditRecord): unknown[] {
+  return [
+    record.atMs,
+    record.action,
+    record.source,
+    record.actor,
+    record.session,
+    record.room,
+    record.identity,
+    record.sid,
+    encodeJson(record.before),
+    encodeJson(record.after),
+    record.reason,
+  ];
+}
+
 export function fromAuditRow(row: AuditLogRow): StoredAuditRecord {
   return {
     id: row.id,
