@@ -1,4 +1,4 @@
-import { closedByOf, leftAtOf } from './cycle-rules.js';
+import { closedByOf, leftAtOf, shownLeftAtMs } from './cycle-rules.js';
 import { measureUnion, type Interval } from './interval-union.js';
 import type { Cycle, CycleSource, ParticipantKind, ReportedCycle } from './types.js';
 
@@ -64,15 +64,11 @@ export function intervalOf(
 export function viewCycle(cycle: ReportedCycle, nowMs: number, policy: CountingPolicy): CycleView {
   const counted = isCounted(cycle, policy);
   const interval = intervalOf(cycle, nowMs);
-  const leftAtMs = leftAtOf(cycle);
   return {
     sid: cycle.sid,
     kind: cycle.kind ?? 'STANDARD',
     joinedAtMs: cycle.joinedAtMs,
-    leftAtMs:
-      leftAtMs === null || cycle.joinedAtMs === null
-        ? leftAtMs
-        : Math.max(leftAtMs, cycle.joinedAtMs),
+    leftAtMs: shownLeftAtMs(cycle),
     durationMs: counted && interval ? interval.endMs - interval.startMs : 0,
     counted,
     openedBy: cycle.openedBy,

@@ -1,4 +1,4 @@
-import { closedByOf, leftAtOf } from './cycle-rules.js';
+import { closedByOf, shownLeftAtMs } from './cycle-rules.js';
 import { isoUtc } from './iso-time.js';
 import type { AuditRecord, AuditSource } from './session-types.js';
 import type { Cycle, CycleSource } from './types.js';
@@ -15,10 +15,10 @@ export interface CycleAuditView {
 /** The visible part of a cycle; null while it has no join time (only track events seen). */
 export function cycleAuditView(cycle: Cycle | undefined): CycleAuditView | null {
   if (cycle === undefined || cycle.joinedAtMs === null) return null;
-  const left = leftAtOf(cycle);
+  const left = shownLeftAtMs(cycle);
   return {
     joinedAt: isoUtc(cycle.joinedAtMs),
-    leftAt: left === null ? null : isoUtc(Math.max(left, cycle.joinedAtMs)),
+    leftAt: left === null ? null : isoUtc(left),
     openedBy: cycle.openedBy,
     closedBy: closedByOf(cycle),
     connected: cycle.connected,

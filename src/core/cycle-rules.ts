@@ -195,6 +195,17 @@ export function leftAtOf(cycle: Pick<Cycle, 'endedAtMs' | 'estimatedLeftAtMs'>):
   return cycle.endedAtMs ?? cycle.estimatedLeftAtMs;
 }
 
+/**
+ * The leave time as the API and the audit trail show it: leftAtOf, never before the join (LiveKit's
+ * leave times are whole seconds, its join times are not).
+ */
+export function shownLeftAtMs(
+  cycle: Pick<Cycle, 'endedAtMs' | 'estimatedLeftAtMs' | 'joinedAtMs'>,
+): number | null {
+  const left = leftAtOf(cycle);
+  return left === null || cycle.joinedAtMs === null ? left : Math.max(left, cycle.joinedAtMs);
+}
+
 /** The public `closedBy`. */
 export function closedByOf(
   cycle: Pick<Cycle, 'endedBy' | 'estimatedLeftAtMs'>,

@@ -30,12 +30,19 @@ export function measureUnion(intervals: readonly Interval[]): number {
   return unionIntervals(intervals).reduce((sum, i) => sum + (i.endMs - i.startMs), 0);
 }
 
+/** One interval clipped to a window; null when nothing of it is inside. */
+export function clipInterval(interval: Interval, window: Interval): Interval | null {
+  const startMs = Math.max(interval.startMs, window.startMs);
+  const endMs = Math.min(interval.endMs, window.endMs);
+  return endMs > startMs ? { startMs, endMs } : null;
+}
+
 /** Clips intervals to a window, dropping what falls outside it. */
 export function clipIntervals(intervals: readonly Interval[], window: Interval): Interval[] {
-  return intervals
-    .map((i) => ({
-      startMs: Math.max(i.startMs, window.startMs),
-      endMs: Math.min(i.endMs, window.endMs),
-    }))
-    .filter((i) => i.endMs > i.startMs);
+  const clipped: Interval[] = [];
+  for (const i of intervals) {
+    const c = clipInterval(i, window);
+    if (c !== null) clipped.push(c);
+  }
+  return clipped;
 }

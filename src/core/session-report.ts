@@ -1,6 +1,6 @@
 import { intervalOf, isCounted, type CountingPolicy } from './attendance-status.js';
-import { closedByOf, isOpen, leftAtOf } from './cycle-rules.js';
-import { unionIntervals, type Interval } from './interval-union.js';
+import { closedByOf, isOpen, shownLeftAtMs } from './cycle-rules.js';
+import { clipInterval, unionIntervals, type Interval } from './interval-union.js';
 import {
   ATTENDANCE_STATUSES,
   type AttendanceStatus,
@@ -166,12 +166,8 @@ function windowCycles(
     if (!frame.rooms.has(cycle.room) || !isCounted(cycle, frame.counting)) continue;
     const interval = intervalOf(cycle, frame.cyclesNowMs);
     if (interval === null) continue;
-    // clipIntervals of one interval, without its arrays: this runs for every cycle of every read.
-    const clipped = {
-      startMs: Math.max(interval.startMs, frame.window.startMs),
-      endMs: Math.min(interval.endMs, frame.window.endMs),
-    };
-    if (clipped.endMs <= clipped.startMs) continue;
+    const clipped = clipInterval(interval, frame.window);
+    if (clipped === null) continue;
     seen.add(cycle.sid);
     const who = canonical(frame, cycle.identity);
     const list = byPerson.get(who);
@@ -279,21 +275,17 @@ function rowOf(
     connections: sorted.length,
     reconnects: Math.max(0, pieces.length - 1),
     joinedByPhone: sorted.some((w) => w.cycle.kind === 'SIP'),
-    cycles: sorted.map(({ cycle, clipped }) => {
-      // Counted cycles only, so joinedAtMs is known; LiveKit's whole-second leave never before it.
-      const joinedAtMs = cycle.joinedAtMs!;
-      const leftAtMs = leftAtOf(cycle);
-      return {
-        room: cycle.room,
-        sid: cycle.sid,
-        kind: cycle.kind ?? 'STANDARD',
-        joinedAtMs,
-        leftAtMs: leftAtMs === null ? null : Math.max(leftAtMs, joinedAtMs),
-        durationMs: clipped.endMs - clipped.startMs,
-        openedBy: cycle.openedBy,
-        closedBy: closedByOf(cycle),
-      };
-    }),
+    // Counted cycles only, so joinedAtMs is known.
+    cycles: sorted.map(({ cycle, clipped }) => ({
+      room: cycle.room,
+      sid: cycle.sid,
+      kind: cycle.kind ?? 'STANDARD',
+      joinedAtMs: cycle.joinedAtMs!,
+      leftAtMs: shownLeftAtMs(cycle),
+      durationMs: clipped.endMs - clipped.startMs,
+      openedBy: cycle.openedBy,
+      closedBy: closedByOf(cycle),
+    })),
   };
 }
 

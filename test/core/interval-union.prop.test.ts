@@ -1,6 +1,6 @@
 import { fc, test } from '@fast-check/vitest';
 import { describe, expect, it } from 'vitest';
-import { clipIntervals, measureUnion, unionIntervals } from '../../src/core/index.js';
+import { clipInterval, clipIntervals, measureUnion, unionIntervals } from '../../src/core/index.js';
 
 const intervalArb = fc
   .tuple(fc.integer({ min: 0, max: 10_000 }), fc.integer({ min: 0, max: 5_000 }))
@@ -56,5 +56,10 @@ describe('interval union', () => {
     expect(clipIntervals([{ startMs: 0, endMs: 100 }], { startMs: 50, endMs: 70 })).toEqual([
       { startMs: 50, endMs: 70 },
     ]);
+    const window = { startMs: 50, endMs: 70 };
+    expect(clipInterval({ startMs: 60, endMs: 100 }, window)).toEqual({ startMs: 60, endMs: 70 });
+    // Touching the window is not inside it.
+    expect(clipInterval({ startMs: 0, endMs: 50 }, window)).toBeNull();
+    expect(clipInterval({ startMs: 70, endMs: 90 }, window)).toBeNull();
   });
 });

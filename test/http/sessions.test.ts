@@ -107,11 +107,12 @@ describeEachDialect('sessions over HTTP', (dialect) => {
   };
   const row = (rep: any, identity: string) =>
     rep.participants.find((p: any) => p.identity === identity);
-  /** The documented 200 answer of the report route, from the OpenAPI description. */
+  /** The documented 200 answer of the participant route, from the OpenAPI description. */
   const participantSchema = () =>
     (h().app.swagger() as any).paths['/api/v1/sessions/{id}/participants/{identity}'].get.responses[
       '200'
     ].content['application/json'].schema;
+  /** The documented 200 answer of the report route, from the OpenAPI description. */
   const reportSchema = () =>
     (h().app.swagger() as any).paths['/api/v1/sessions/{id}/attendance'].get.responses['200']
       .content['application/json'].schema;

@@ -3,6 +3,11 @@ import type { AuditRecord, StoredAuditRecord } from '../../src/core/index.js';
 import type { AuditQuery } from '../../src/store/index.js';
 import { describeEachDialect } from '../helpers/dialects.js';
 import { T0, makeAudit, makeCycle, makeEntry, useMigratedStore } from './use-store.js';
+import {
+  AUDIT_INSERT_COLUMNS,
+  auditInsertValues,
+  toAuditRow,
+} from '../../src/store/session-rows.js';
 
 /** The records as listAudit gives them back: an absent before/after reads as null. */
 const stored = (records: readonly AuditRecord[]) =>
@@ -207,4 +212,24 @@ describeEachDialect('store audit trail', (dialect) => {
       duplicates: 1,
     });
   });
+});
+
+it('binds the values of toAuditRow in AUDIT_INSERT_COLUMNS order (SQLite ingest binds these)', () => {
+  // Every field distinct, so that two values in each other's place cannot pass.
+  const record = makeAudit({
+    atMs: T0 + 7,
+    action: 'override.set',
+    source: 'api',
+    actor: 'actor-1',
+    session: 'session-1',
+    room: 'room-1',
+    identity: 'identity-1',
+    sid: 'PA_sid',
+    before: { status: 'late' },
+    after: { status: 'excused' },
+    reason: 'reason-1',
+  });
+  const row = toAuditRow(record);
+  expect(auditInsertValues(record)).toEqual(AUDIT_INSERT_COLUMNS.map((c) => row[c]));
+  expect(new Set(auditInsertValues(record)).size).toBe(AUDIT_INSERT_COLUMNS.length);
 });
