@@ -32,6 +32,11 @@
 //                      twice), on SQLite and PostgreSQL, the ratio the median of the four adjacent
 //                      pairs'; skipped (not failed) without git history;
 //                      BENCH_BASELINE_COMMIT=<rev> compares with another commit instead
+//   node bench/run.js --only=ingest-instructions
+//                                instructions per webhook of in-process SQLite ingest, this build and
+//                                8abddd3, counted by valgrind's callgrind (machine load does not move
+//                                it; kernel and HTTP not counted); about 8 minutes, not in the
+//                                default set; skipped without valgrind or git history
 //   node bench/run.js --only=reconcile-heap
 //                                heap over 300 scheduled passes at 1,000 rooms × 20 (about 10
 //                                minutes, so not in the default set; BENCH_HEAP_PASSES changes it)
@@ -42,7 +47,7 @@
 // Environment: BENCH_POSTGRES_URL (default postgres://postgres@127.0.0.1:5432/test); BENCH_KEEP=1
 // keeps the SQLite files in the temp directory for inspection (as --profile does).
 import autocannon from 'autocannon';
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import {
   existsSync,
@@ -82,7 +87,7 @@ const DEFAULT_SCENARIOS = [
   'ingest-baseline',
   'reconcile',
 ];
-const SCENARIOS = [...DEFAULT_SCENARIOS, 'reconcile-heap'];
+const SCENARIOS = [...DEFAULT_SCENARIOS, 'reconcile-heap', 'ingest-instructions'];
 const onlyArg = process.argv.find((a) => a.startsWith('--only='));
 const ONLY = new Set(onlyArg ? onlyArg.slice('--only='.length).split(',') : DEFAULT_SCENARIOS);
 for (const s of ONLY) {
@@ -97,6 +102,11 @@ const BARE_S = 5;
 const INGEST_S = 10;
 const READ_S = 10;
 const SQLITE_POOL = 150_000;
+/** Webhooks per run of `ingest-instructions`: the difference of the two is what is counted. */
+const INSTRUCTION_RUNS = [
+  Number(process.env.BENCH_INSTRUCTIONS_FEW ?? 5_000),
+  Number(process.env.BENCH_INSTRUCTIONS_MANY ?? 10_000),
+];
 const PG_POOL = 90_000;
 const ROOMS = 200;
 const IDENTITIES = 50;
@@ -916,6 +926,8 @@ if (ONLY.has('postgres-scale')) {
 // ---------- 7 + 8. session reports; ingest against the build before sessions ----------
 if (ONLY.has('session-report')) await sessionReportScenario();
 if (ONLY.has('ingest-baseline')) await ingestBaselineScenario();
+const instructions = {};
+if (ONLY.has('ingest-instructions')) await ingestInstructionsScenario(instructions);
 
 // ---------- 6. heap over many scheduled reconcile passes ----------
 const heap = {};
@@ -1108,6 +1120,19 @@ if (heap.samples) {
     heap.pass ? 'PASS' : 'FAIL',
   ]);
 }
+if (instructions.skipped) {
+  mdRows.push([instructions.name, `skipped: ${instructions.reason}`, '', '', '', '—', 'SKIP']);
+} else if (instructions.now) {
+  mdRows.push([
+    instructions.name,
+    `${fmt(instructions.before)} → ${fmt(instructions.now)} a webhook`,
+    '',
+    '',
+    `${instructions.ratio.toFixed(3)}× before`,
+    'reported',
+    '—',
+  ]);
+}
 const widths = header.map((h, i) => Math.max(h.length, ...mdRows.map((r) => String(r[i]).length)));
 const line = (cells) => `| ${cells.map((c, i) => String(c).padEnd(widths[i])).join(' | ')} |`;
 const table = [
@@ -1130,7 +1155,7 @@ const md = [
 writeFileSync(join(OUT_DIR, 'results.md'), `${md}\n`);
 writeFileSync(
   join(OUT_DIR, 'results.json'),
-  `${JSON.stringify({ meta, results: rows, reconcile, heap, pieces, rss, notes }, null, 2)}\n`,
+  `${JSON.stringify({ meta, results: rows, reconcile, heap, instructions, pieces, rss, notes }, null, 2)}\n`,
 );
 log(`\nwrote results.json and results.md in ${OUT_DIR}`);
 
@@ -1904,6 +1929,97 @@ async function sessionReportOn(label, databaseUrl, hooks, session) {
  * service as it was before sessions, the audit trail and webhook tallies. Throws with the reason
  * when it cannot (no git, no history, a failed build); `remove()` deletes the worktree.
  */
+/**
+ * Instructions a webhook costs, this build against BASELINE_COMMIT: bench/ingest-inproc.js (the
+ * runtime's WebhookIngestor, no HTTP, fresh SQLite) under `valgrind --tool=callgrind`, which counts
+ * instructions, not seconds, so machine load does not move the figure. Each build ingests
+ * INSTRUCTION_RUNS[0] and [1] pre-signed webhooks; the difference of the two counts over the
+ * difference of the sizes is the cost of a webhook without start-up and migrations. What it leaves
+ * out: the kernel (WAL writes, fsync) and HTTP. About 1–2 minutes a run under valgrind.
+ */
+async function ingestInstructionsScenario(out) {
+  const name = `instructions per webhook, in-process SQLite ingest vs ${BASELINE_COMMIT}`;
+  log(`\n[8b] ${name} (valgrind callgrind)`);
+  const skip = (reason) => {
+    log(`  NOTICE: skipped: ${reason}`);
+    notes.push(`ingest-instructions skipped: ${reason}`);
+    Object.assign(out, { name, skipped: true, reason });
+  };
+  if (spawnSync('valgrind', ['--version'], { stdio: 'ignore' }).status !== 0) {
+    return skip('valgrind is not installed');
+  }
+  let baseline;
+  try {
+    baseline = buildBaseline();
+  } catch (e) {
+    return skip(e.message.split('\n')[0].slice(0, 200));
+  }
+  const dir = mkdtempSync(join(os.tmpdir(), 'attendance-bench-instructions-'));
+  try {
+    const perWebhook = {};
+    for (const build of ['before', 'now']) {
+      const counts = [];
+      for (const n of INSTRUCTION_RUNS) {
+        // Signed just before each run: a token is good for 5 minutes.
+        const file = join(dir, 'hooks.json');
+        const hooks = generateWebhooks({
+          tag: '',
+          rooms: ROOMS,
+          identitiesPerRoom: IDENTITIES,
+          count: n,
+        });
+        writeFileSync(file, JSON.stringify(hooks));
+        const t0 = performance.now();
+        const run = spawnSync(
+          'valgrind',
+          [
+            '--tool=callgrind',
+            '--callgrind-out-file=/dev/null',
+            // V8 writes and rewrites the code it runs.
+            '--smc-check=all-non-file',
+            process.execPath,
+            join(HERE, 'ingest-inproc.js'),
+            file,
+          ],
+          {
+            env: { ...process.env, ...(build === 'before' ? { BENCH_DIST: baseline.dist } : {}) },
+            encoding: 'utf8',
+            maxBuffer: 64 * 1024 * 1024,
+          },
+        );
+        const collected = /Collected : (\d+)/.exec(run.stderr ?? '');
+        if (run.status !== 0 || !collected) {
+          const said = (run.stderr ?? '').split('\n').filter((l) => l && !l.startsWith('=='));
+          throw new Error(
+            `${build}, ${n} webhooks: exit ${run.status}: ${said.join(' ').slice(0, 300)}`,
+          );
+        }
+        counts.push(Number(collected[1]));
+        log(
+          `  ${build}, ${fmt(n)} webhooks: ${fmt(Number(collected[1]))} instructions` +
+            ` (${fmt((performance.now() - t0) / 1000)} s under valgrind)`,
+        );
+      }
+      perWebhook[build] = (counts[1] - counts[0]) / (INSTRUCTION_RUNS[1] - INSTRUCTION_RUNS[0]);
+    }
+    Object.assign(out, {
+      name,
+      runs: INSTRUCTION_RUNS,
+      before: perWebhook.before,
+      now: perWebhook.now,
+      // As the throughput ratios: above 1 is faster than before.
+      ratio: perWebhook.before / perWebhook.now,
+    });
+    log(
+      `  ${fmt(out.before)} → ${fmt(out.now)} instructions a webhook: ${out.ratio.toFixed(3)}× before` +
+        ' (kernel time and HTTP not counted)',
+    );
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+    baseline.remove();
+  }
+}
+
 function buildBaseline() {
   const root = join(HERE, '..');
   const git = (...args) =>
