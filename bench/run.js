@@ -1925,11 +1925,6 @@ async function sessionReportOn(label, databaseUrl, hooks, session) {
 }
 
 /**
- * Builds BASELINE_COMMIT in a temporary git worktree (node_modules linked to this one's): the
- * service as it was before sessions, the audit trail and webhook tallies. Throws with the reason
- * when it cannot (no git, no history, a failed build); `remove()` deletes the worktree.
- */
-/**
  * Instructions a webhook costs, this build against BASELINE_COMMIT: bench/ingest-inproc.js (the
  * runtime's WebhookIngestor, no HTTP, fresh SQLite) under `valgrind --tool=callgrind`, which counts
  * instructions, not seconds, so machine load does not move the figure. Each build ingests
@@ -2020,6 +2015,11 @@ async function ingestInstructionsScenario(out) {
   }
 }
 
+/**
+ * Builds BASELINE_COMMIT in a temporary git worktree (node_modules linked to this one's): the
+ * service as it was before sessions, the audit trail and webhook tallies. Throws with the reason
+ * when it cannot (no git, no history, a failed build); `remove()` deletes the worktree.
+ */
 function buildBaseline() {
   const root = join(HERE, '..');
   const git = (...args) =>
