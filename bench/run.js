@@ -331,20 +331,19 @@ function combineRounds(list) {
 }
 
 /**
- * Rounds run in `order`, two kinds alternating in pairs (rounds 1–2, 3–4, …), their results in
- * `rounds.before` and `rounds.now` in run order; `names` maps those two to the kinds' names in
- * `order`. Each pair's now/before throughput.
+ * Rounds run in `order`, two kinds alternating in pairs (rounds 1–2, 3–4, …), each kind's results
+ * in `rounds[kind]` in run order: each pair's throughput of kind `measured` over the other's.
  */
-function adjacentPairRatios(order, rounds, names = { before: 'before', now: 'now' }) {
-  const seen = { before: 0, now: 0 };
-  const kindOf = (name) => (name === names.now ? 'now' : 'before');
-  const results = order.map((name) => rounds[kindOf(name)][seen[kindOf(name)]++]);
+function adjacentPairRatios(order, rounds, measured) {
+  const seen = Object.fromEntries(Object.keys(rounds).map((kind) => [kind, 0]));
+  const results = order.map((kind) => ({ kind, s: rounds[kind][seen[kind]++] }));
   const ratios = [];
   for (let i = 0; i + 1 < order.length; i += 2) {
-    const [a, b] = [kindOf(order[i]), kindOf(order[i + 1])];
-    if (a === b) throw new Error(`rounds ${i + 1} and ${i + 2} are both ${order[i]}`);
-    const [now, before] = a === 'now' ? [results[i], results[i + 1]] : [results[i + 1], results[i]];
-    ratios.push(now.rps / before.rps);
+    const pair = [results[i], results[i + 1]];
+    const top = pair.find((r) => r.kind === measured);
+    const bottom = pair.find((r) => r.kind !== measured);
+    if (!top || !bottom) throw new Error(`rounds ${i + 1} and ${i + 2} are not one of each kind`);
+    ratios.push(top.s.rps / bottom.s.rps);
   }
   return ratios;
 }
@@ -1773,12 +1772,7 @@ async function sessionReadScenario() {
       ratioTo: 'bare GET',
       rounds: rounds.room,
     });
-    const names = { before: 'room', now: 'session' };
-    const pairRatios = adjacentPairRatios(
-      order,
-      { before: rounds.room, now: rounds.session },
-      names,
-    );
+    const pairRatios = adjacentPairRatios(order, rounds, 'session');
     const ratio = median(pairRatios);
     log(
       `  (room, session) pairs ${pairRatios.map((r) => `${r.toFixed(3)}×`).join(', ')};` +
@@ -2096,7 +2090,7 @@ async function ingestBaselineScenario() {
       ratioTo: 'bare POST',
       rounds: rounds.before,
     });
-    const pairRatios = adjacentPairRatios(order, rounds);
+    const pairRatios = adjacentPairRatios(order, rounds, 'now');
     const ratio = median(pairRatios);
     log(
       `  ${db}: (before, now) pairs ${pairRatios.map((r) => `${r.toFixed(3)}×`).join(', ')};` +
