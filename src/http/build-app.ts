@@ -137,22 +137,6 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       .status(500)
       .send({ error: 'internal_error', message: HTTP_ERRORS.internal_error.message });
   });
-  // Ajv's type coercion turns `?limit=1e309` into Infinity and then skips `maximum` (and
-  // `-1e309` skips `minimum`): no query or path value may be a number that is not finite.
-  app.addHook('preHandler', (req, _reply, done) => {
-    const values = [req.query, req.params].flatMap((o): unknown[] =>
-      typeof o === 'object' && o !== null ? Object.values(o) : [],
-    );
-    if (values.some((v) => typeof v === 'number' && !Number.isFinite(v))) {
-      done(new HttpError('invalid_request', 'numbers in the query must be finite'));
-    } else done();
-  });
-  app.setNotFoundHandler((req, reply) => {
-    const path = req.url.split('?')[0] ?? '';
-    const shown = path.length > MAX_ECHOED_PATH ? `${path.slice(0, MAX_ECHOED_PATH)}…` : path;
-    reply.status(404).send({ error: 'not_found', message: `no route ${req.method} ${shown}` });
-  });
-
   // The token's role, resolved once per request: the rate limit keys by it, the API scope checks it.
   const tokenRole = createTokenResolver({ admin: deps.apiToken, read: deps.apiReadTokens ?? [] });
   const roles = new WeakMap<FastifyRequest, TokenRole | null>();
@@ -161,8 +145,6 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     if (role === undefined) roles.set(req, (role = tokenRole(req.headers.authorization)));
     return role;
   };
-  await registerRateLimit(app, { perMinute: deps.apiRateLimitPerMinute ?? 0, roleOf });
-  await registerSecurityHeaders(app);
 
   await app.register(swagger, {
     openapi: {
@@ -179,40 +161,67 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     },
   });
 
-  // Liveness only: nothing is checked, so a slow database never gets a live process restarted.
-  app.get('/healthz', { schema: { hide: true } }, async () => ({
-    status: 'ok',
-    version: deps.version,
-  }));
-  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
-  await app.register(async (scope) => readinessRoutes(scope, deps));
+  // LiveKit's webhooks in a scope of their own, beside the one below that has every other route:
+  // none of that scope's hooks runs on the hot path (hooks added to this root scope would, even
+  // after this line: Fastify attaches hooks when the app is ready). The route keeps the error
+  // handler, the onResponse hooks above and its place in the OpenAPI document; it takes no query
+  // or path values (the finite-number check), is never rate limited (a 429 would make LiveKit
+  // retry, then drop events) and sends no security headers (LiveKit reads none).
   await app.register(async (scope) => webhookRoutes(scope, deps));
-  // Everything that needs the token lives in this one scope, and the hook belongs to the scope's
-  // routes, not to URL prefixes: no spelling of a path (percent-encoding, a query) can skip it.
-  await app.register(async (scope) => {
-    scope.addHook('onRequest', (req, _reply, done) => {
-      const role = roleOf(req);
-      if (role === null)
-        done(new HttpError('unauthorized', 'send Authorization: Bearer <API_TOKEN>'));
-      else if (role === 'read' && !isReadMethod(req.method))
-        done(new HttpError('forbidden', `a read-only token may not call ${req.method} routes`));
-      else done();
+  await app.register(async (main) => {
+    // Ajv's type coercion turns `?limit=1e309` into Infinity and then skips `maximum` (and
+    // `-1e309` skips `minimum`): no query or path value may be a number that is not finite.
+    main.addHook('preHandler', (req, _reply, done) => {
+      const values = [req.query, req.params].flatMap((o): unknown[] =>
+        typeof o === 'object' && o !== null ? Object.values(o) : [],
+      );
+      if (values.some((v) => typeof v === 'number' && !Number.isFinite(v))) {
+        done(new HttpError('invalid_request', 'numbers in the query must be finite'));
+      } else done();
     });
-    await attendanceRoutes(scope, deps);
-    await reconcileRoutes(scope, deps);
-    await sessionRoutes(scope, deps);
-    if (deps.outbox) await outboxRoutes(scope, deps.outbox);
-    await analyticsRoutes(scope, deps);
-    if (deps.renderMetrics) {
-      const render = deps.renderMetrics;
-      scope.get('/metrics', { schema: { hide: true } }, async (_req, reply) => {
-        const m = await render();
-        return reply.type(m.contentType).send(m.body);
+    await registerRateLimit(main, { perMinute: deps.apiRateLimitPerMinute ?? 0, roleOf });
+    await registerSecurityHeaders(main);
+
+    main.setNotFoundHandler((req, reply) => {
+      const path = req.url.split('?')[0] ?? '';
+      const shown = path.length > MAX_ECHOED_PATH ? `${path.slice(0, MAX_ECHOED_PATH)}…` : path;
+      reply.status(404).send({ error: 'not_found', message: `no route ${req.method} ${shown}` });
+    });
+
+    // Liveness only: nothing is checked, so a slow database never gets a live process restarted.
+    main.get('/healthz', { schema: { hide: true } }, async () => ({
+      status: 'ok',
+      version: deps.version,
+    }));
+    main.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+    await main.register(async (scope) => readinessRoutes(scope, deps));
+    // Everything that needs the token lives in this one scope, and the hook belongs to the scope's
+    // routes, not to URL prefixes: no spelling of a path (percent-encoding, a query) can skip it.
+    await main.register(async (scope) => {
+      scope.addHook('onRequest', (req, _reply, done) => {
+        const role = roleOf(req);
+        if (role === null)
+          done(new HttpError('unauthorized', 'send Authorization: Bearer <API_TOKEN>'));
+        else if (role === 'read' && !isReadMethod(req.method))
+          done(new HttpError('forbidden', `a read-only token may not call ${req.method} routes`));
+        else done();
       });
-    }
+      await attendanceRoutes(scope, deps);
+      await reconcileRoutes(scope, deps);
+      await sessionRoutes(scope, deps);
+      if (deps.outbox) await outboxRoutes(scope, deps.outbox);
+      await analyticsRoutes(scope, deps);
+      if (deps.renderMetrics) {
+        const render = deps.renderMetrics;
+        scope.get('/metrics', { schema: { hide: true } }, async (_req, reply) => {
+          const m = await render();
+          return reply.type(m.contentType).send(m.body);
+        });
+      }
+    });
+    const dashboard = deps.dashboard;
+    if (dashboard)
+      await main.register(async (scope) => dashboardRoutes(scope, { ...deps, dashboard }));
   });
-  const dashboard = deps.dashboard;
-  if (dashboard)
-    await app.register(async (scope) => dashboardRoutes(scope, { ...deps, dashboard }));
   return app;
 }

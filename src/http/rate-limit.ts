@@ -8,14 +8,11 @@ const MINUTE_MS = 60_000;
 
 /**
  * Routes that are never limited, by route pattern (never the raw URL, so no spelling of a path can
- * opt into the exemption): LiveKit's webhooks (a 429 would make it retry, then drop events), and
- * the probes, which a load balancer sends from one address on behalf of everyone.
+ * opt into the exemption): the probes, which a load balancer sends from one address on behalf of
+ * everyone. LiveKit's webhook route is not limited either: it lives outside the scope this is
+ * registered in (see build-app.ts), since a 429 would make LiveKit retry, then drop events.
  */
-export const RATE_LIMIT_EXEMPT_ROUTES: ReadonlySet<string> = new Set([
-  '/webhooks/livekit',
-  '/healthz',
-  '/readyz',
-]);
+export const RATE_LIMIT_EXEMPT_ROUTES: ReadonlySet<string> = new Set(['/healthz', '/readyz']);
 
 /**
  * The bucket a request counts against: a valid token's (by a digest of it, never the token
@@ -32,9 +29,9 @@ export function rateLimitKey(req: FastifyRequest, role: TokenRole | null): strin
 
 /**
  * Per-token rate limits (`API_RATE_LIMIT_PER_MINUTE`) with `@fastify/rate-limit`, on every route
- * but {@link RATE_LIMIT_EXEMPT_ROUTES}, 404s included. The limit hook is an app-wide `onRequest`
- * hook, so it runs before the API scope's token check: a request with a wrong token is counted
- * (by address) before it is refused. Counts are kept per instance, in memory.
+ * of the scope it is registered in but {@link RATE_LIMIT_EXEMPT_ROUTES}, 404s included. The limit
+ * is that scope's `onRequest` hook, so it runs before the API scope's token check: a request with
+ * a wrong token is counted (by address) before it is refused. Counts are kept per instance, in memory.
  */
 export async function registerRateLimit(
   app: FastifyInstance,

@@ -49,6 +49,12 @@ describeEachDialect('production metrics on /metrics', (dialect) => {
     expect(sample(text, `${lag}_bucket{le="5"}`)).toBe(1);
     expect(sample(text, `${lag}_sum`)).toBe(3);
     expect(sample(text, `${lag}_count`)).toBe(1);
+    // The webhook route lives in a scope of its own (no rate limit or security headers), and is
+    // still timed like every other route.
+    const duration = 'livekit_attendance_http_request_duration_seconds_count';
+    expect(
+      sample(text, `${duration}{method="POST",route="/webhooks/livekit",status_class="2xx"}`),
+    ).toBe(1);
   });
 
   it('labels API latency with the route pattern, never the URL', async () => {

@@ -12,6 +12,8 @@ export const REJECTED_WEBHOOK_LOG_INTERVAL_MS = 10_000;
 /**
  * POST /webhooks/livekit. The body is read as bytes: LiveKit signs the raw bytes (and Go's encoder
  * varies whitespace), so it is never decoded lossily, parsed or re-serialised before verification.
+ * Registered in a scope of its own, outside the rate limit, security headers and query checks of
+ * every other route: it needs none of them (see build-app.ts).
  */
 export async function webhookRoutes(app: FastifyInstance, deps: AppDeps): Promise<void> {
   const warnRejected = createLogSampler<{ reqId: string; reason: string }>({
@@ -35,8 +37,6 @@ export async function webhookRoutes(app: FastifyInstance, deps: AppDeps): Promis
   app.post(
     '/webhooks/livekit',
     {
-      // No security headers: LiveKit reads none of them (see security-headers.ts).
-      helmet: false,
       schema: {
         summary: 'Receive a LiveKit webhook',
         description:
