@@ -31,7 +31,8 @@ export function rateLimitKey(req: FastifyRequest, role: TokenRole | null): strin
  * Per-token rate limits (`API_RATE_LIMIT_PER_MINUTE`) with `@fastify/rate-limit`, on every route
  * of the scope it is registered in but {@link RATE_LIMIT_EXEMPT_ROUTES}, 404s included. The limit
  * is that scope's `onRequest` hook, so it runs before the API scope's token check: a request with
- * a wrong token is counted (by address) before it is refused. Counts are kept per instance, in memory.
+ * a wrong token is counted (by address) before it is refused. Counts are kept per instance, in
+ * memory.
  */
 export async function registerRateLimit(
   app: FastifyInstance,

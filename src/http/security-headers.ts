@@ -24,8 +24,9 @@ export const CONTENT_SECURITY_POLICY: Readonly<Record<string, readonly string[]>
 
 /**
  * `@fastify/helmet` on every route of the scope it is registered in, 404s included: every route
- * but LiveKit's webhook route, which lives outside that scope (see build-app.ts). LiveKit reads none of these headers, and
- * helmet's two `onRequest` hooks would run on its hot path even with `helmet: false`.
+ * but LiveKit's webhook route, which lives outside that scope (see build-app.ts). LiveKit reads
+ * none of these headers, and helmet's two `onRequest` hooks would run on its hot path even with
+ * `helmet: false`.
  */
 export async function registerSecurityHeaders(app: FastifyInstance): Promise<void> {
   await app.register(helmet, {
