@@ -36,7 +36,11 @@ export function createKyselyStore(driver: StoreDriver, logger?: StoreLogger): At
           driver.createTransactionHotOps?.(trx) ?? {},
         );
         const { writeBookkeeping } = driver;
-        if (writeBookkeeping === undefined) return fn(ops);
+        if (writeBookkeeping === undefined) {
+          const result = await fn(ops);
+          driver.beforeCommit?.(trx);
+          return result;
+        }
         const deferred = deferBookkeeping((records, tallies) =>
           writeBookkeeping(trx, records, tallies),
         );
@@ -50,6 +54,7 @@ export function createKyselyStore(driver: StoreDriver, logger?: StoreLogger): At
         };
         const result = await fn(mergeOps(ops, deferred.ops, reads));
         await deferred.flush();
+        driver.beforeCommit?.(trx);
         return result;
       });
     },
@@ -109,6 +114,7 @@ export function createKyselyStore(driver: StoreDriver, logger?: StoreLogger): At
     },
 
     async close() {
+      await driver.beforeClose?.(logger);
       await db.destroy();
     },
   };

@@ -107,6 +107,10 @@ export interface Database {
   outbox_marks: OutboxMarkTable;
   outbound_sessions: OutboundSessionTable;
   outbound_statuses: OutboundStatusTable;
+  // migrations/0007-audit-entry-tables.ts (SQLite only; sqlite/audit-index.ts)
+  audit_rooms: { room: string; id: number };
+  audit_identities: { identity: string; id: number };
+  audit_index_state: { id: number; indexed_through: number };
 }
 
 export type InboxRow = Selectable<InboxTable>;

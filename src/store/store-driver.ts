@@ -43,6 +43,13 @@ export interface StoreDriver {
   ) => Promise<void>;
   /** Optional faster versions of the ingest transaction's statements, used only in transactions. */
   createTransactionHotOps?(trx: Kysely<Database>): Partial<StoreOps>;
+  /**
+   * Runs last in every store transaction that succeeded, just before its COMMIT, on the connection
+   * the transaction holds: SQLite indexes its audit records there (sqlite/audit-index.ts).
+   */
+  beforeCommit?(trx: Kysely<Database>): void;
+  /** Runs once at close, before the connections close; logs its failures, never throws. */
+  beforeClose?(logger: StoreLogger | undefined): Promise<void>;
 }
 
 /** The narrow logger the store uses; pino's Logger fits. */

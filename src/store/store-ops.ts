@@ -94,7 +94,7 @@ export function createStoreOps(db: Kysely<Database>, driver: OpsDriver): StoreOp
     createCycleWindowOps(db),
     createSessionOps(db),
     createOverrideOps(db),
-    createAuditOps(db),
+    createAuditOps(db, driver.dialect),
     createTallyOps(db),
     createCompletedPassOps(db),
     createOutboxOps(db, driver),

@@ -94,6 +94,7 @@ describeEachDialect('migration 0003 (evidence columns)', (dialect) => {
           '0004-sessions',
           '0005-outbox',
           '0006-inbox-retention',
+          '0007-audit-entry-tables',
         ],
       });
       const cycles = await store.listRoomCycles('r');

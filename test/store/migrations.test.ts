@@ -52,6 +52,7 @@ describeEachDialect('store migrations', (dialect) => {
         '0004-sessions',
         '0005-outbox',
         '0006-inbox-retention',
+        '0007-audit-entry-tables',
       ],
     });
     expect(await store.migrate()).toEqual({ applied: [] });
@@ -68,6 +69,7 @@ describeEachDialect('store migrations', (dialect) => {
       '0004-sessions',
       '0005-outbox',
       '0006-inbox-retention',
+      '0007-audit-entry-tables',
     ]);
   });
 
@@ -93,6 +95,7 @@ describeEachDialect('store migrations', (dialect) => {
         '0004-sessions',
         '0005-outbox',
         '0006-inbox-retention',
+        '0007-audit-entry-tables',
       ],
     });
   });

@@ -61,6 +61,7 @@ describe('openStore', () => {
           '0004-sessions',
           '0005-outbox',
           '0006-inbox-retention',
+          '0007-audit-entry-tables',
         ],
       });
       await store.close();
@@ -80,6 +81,7 @@ describe('openStore', () => {
         '0004-sessions',
         '0005-outbox',
         '0006-inbox-retention',
+        '0007-audit-entry-tables',
       ],
     });
     expect(await store.insertInbox([])).toEqual([]);

@@ -5,6 +5,7 @@ import { Kysely, sql } from 'kysely';
 import type { Database as Tables } from '../rows.js';
 import type { StoreDriver } from '../store-driver.js';
 import { AttendanceSqliteDialect } from './attendance-sqlite-dialect.js';
+import { createAuditIndexer } from './audit-index.js';
 import { createPreparedReads } from './prepared-reads.js';
 import { SqliteReadCache } from './read-cache.js';
 import { createPreparedWrites } from './prepared-writes.js';
@@ -43,6 +44,8 @@ export interface SqliteDriverOptions {
   lockWaitMs?: number | undefined;
   /** Told each time a statement found the database locked and waits (metrics, tests). */
   onLockWait?: LockWaitObserver | undefined;
+  /** How often transactions index the audit trail, in ms (AUDIT_INDEX_INTERVAL_MS; tests). */
+  auditIndexIntervalMs?: number | undefined;
 }
 
 /** Opens (creating the file and its parent directory if missing) one better-sqlite3 connection. */
@@ -76,6 +79,7 @@ export async function openSqliteDriver(
       onLockWait: opts.onLockWait,
     }),
   });
+  const auditIndexer = createAuditIndexer(database, { intervalMs: opts.auditIndexIntervalMs });
   return {
     dialect: 'sqlite',
     db,
@@ -90,6 +94,20 @@ export async function openSqliteDriver(
     nowMsSql: sql<number>`cast((julianday('now') - 2440587.5) * 86400000 as integer)`,
     lockRows: false,
     migrationTableSchema: () => Promise.resolve(undefined),
+    beforeCommit: () => auditIndexer.indexIfDue(),
+    async beforeClose(logger) {
+      // What this process wrote in its last second, so that the next reader need not scan it.
+      try {
+        if (auditIndexer.shouldIndexAtClose()) {
+          await db.transaction().execute(() => Promise.resolve(auditIndexer.indexAll()));
+        }
+      } catch (e: unknown) {
+        logger?.warn(
+          { err: e },
+          "could not index the audit trail's latest records at close; they stay readable, and the next process to write indexes them",
+        );
+      }
+    },
   };
 }
 
