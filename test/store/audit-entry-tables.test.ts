@@ -182,7 +182,7 @@ describe('SQLite audit entry tables', () => {
     await expectListings(reader, written);
   });
 
-  it('never skips a record when a reader follows the cursor while another store writes', async () => {
+  it('never skips a record when a reader follows the cursor while another writes', async () => {
     // The listing reads in several statements; records committed between them must not let a
     // page return a later record without an earlier one (the cursor would pass it for good).
     const writer = await open(0);

@@ -12,7 +12,7 @@ export type AuditFilter = (eb: ExpressionBuilder<Database, 'audit_log'>) => Expr
  * of migration 0007 rather than indexes on audit_log. The records are the union of parts, each
  * read in id order up to `limit`, merged and cut to `limit`:
  * - by room (or by identity): the entries up to the watermark joined to their records, then the
- *   records above the watermark, read from audit_log by id (normally at most the last second's writes);
+ *   records above the watermark, read from audit_log by id (normally at most a second's writes);
  * - by session with rooms: the session's own records (audit_log_session_idx), each room's entries
  *   up to the watermark, and the records above it;
  * - anything else: audit_log by id, as on PostgreSQL.
@@ -42,10 +42,9 @@ export async function listAuditByEntryTables(
           : undefined;
   if (driving === undefined) return byId().execute();
 
-  const state = await readWatermark(db);
+  const watermark = await readWatermark(db);
   // Before migration 0007 (a store serving while it waits to migrate) the indexes still exist.
-  if (state === undefined) return byId().execute();
-  const watermark = state;
+  if (watermark === undefined) return byId().execute();
   const after = afterId ?? 0;
   const parts: (() => Promise<AuditLogRow[]>)[] = [];
   // Up to the watermark: one ordered range of the primary key per key, so that a part stops at

@@ -104,7 +104,8 @@ export async function openSqliteDriver(
       } catch (e: unknown) {
         logger?.warn(
           { err: e },
-          "could not index the audit trail's latest records at close; they stay readable, and the next process to write indexes them",
+          "could not index the audit trail's latest records at close; they stay readable, " +
+            'and the next process to write indexes them',
         );
       }
     },
