@@ -7,6 +7,10 @@ import type BetterSqlite3 from 'better-sqlite3';
  */
 export const AUDIT_INDEX_INTERVAL_MS = 1_000;
 
+/** A row when migration 0007 has run (its tables exist), none before. */
+export const AUDIT_INDEX_MIGRATED_SQL =
+  "select 1 from sqlite_master where type = 'table' and name = 'audit_index_state'";
+
 export interface AuditIndexer {
   /**
    * Inside a store transaction, just before its COMMIT: indexes the records written since the
@@ -25,8 +29,6 @@ export interface AuditIndexer {
 
 export interface AuditIndexerOptions {
   intervalMs?: number | undefined;
-  /** A monotonic clock in ms (default performance.now). */
-  now?: (() => number) | undefined;
 }
 
 /**
@@ -46,7 +48,6 @@ export function createAuditIndexer(
   opts: AuditIndexerOptions = {},
 ): AuditIndexer {
   const intervalMs = opts.intervalMs ?? AUDIT_INDEX_INTERVAL_MS;
-  const now = opts.now ?? (() => performance.now());
   let lastMs = Number.NEGATIVE_INFINITY;
   // A transaction committed (or is about to) since this process last indexed.
   let wroteSinceIndexing = false;
@@ -69,16 +70,12 @@ export function createAuditIndexer(
     ),
     advance: database.prepare('update audit_index_state set indexed_through = ?'),
   });
-  let migrated = false;
   const statements = () => {
-    if (prepared !== undefined) return prepared;
     // Before migration 0007 (a store opened to check or run migrations) there is nothing to do.
-    migrated ||=
-      database
-        .prepare("select 1 from sqlite_master where type = 'table' and name = 'audit_index_state'")
-        .get() !== undefined;
-    return migrated ? (prepared = prepare()) : undefined;
+    if (prepared === undefined && migrated()) prepared = prepare();
+    return prepared;
   };
+  const migrated = () => database.prepare(AUDIT_INDEX_MIGRATED_SQL).get() !== undefined;
   const pending = (p: NonNullable<ReturnType<typeof statements>>) => {
     const from = Number(p.watermark.get() ?? 0);
     const through = Number(p.top.get() ?? 0);
@@ -99,7 +96,8 @@ export function createAuditIndexer(
       // Never outside a transaction (SQLite ends one on some errors): the entries and the
       // watermark must commit with the records they cover, under the write lock.
       if (!database.inTransaction) return;
-      const t = now();
+      // Only when to index, never what is recorded: a monotonic clock of this process.
+      const t = performance.now();
       if (t - lastMs < intervalMs) {
         wroteSinceIndexing = true;
         return;

@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import type { Expression, ExpressionBuilder, Kysely, SqlBool } from 'kysely';
 import type { Database } from '../rows.js';
+import { AUDIT_INDEX_MIGRATED_SQL } from './audit-index.js';
 import type { AuditLogRow } from '../session-rows.js';
 import type { AuditQuery } from '../store.js';
 
@@ -89,8 +90,7 @@ export async function listAuditByEntryTables(
 
 /** audit_index_state.indexed_through, or undefined before migration 0007. */
 async function readWatermark(db: Kysely<Database>): Promise<number | undefined> {
-  const migrated = await sql<{ found: number }>`select 1 as found from sqlite_master
-    where type = 'table' and name = 'audit_index_state'`.execute(db);
+  const migrated = await sql.raw(AUDIT_INDEX_MIGRATED_SQL).execute(db);
   if (migrated.rows.length === 0) return undefined;
   const state = await db
     .selectFrom('audit_index_state')
